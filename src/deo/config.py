@@ -1,0 +1,41 @@
+"""Where things live: the data directory, the database, the reference data.
+
+Everything is read from the environment so the same code serves a laptop and a server:
+
+- ``DEO_HOME``: data directory (default ``./deo-data``): the SQLite store, caches, rejects.
+- ``DEO_DATABASE_URL``: an SQLAlchemy URL; default ``sqlite:///$DEO_HOME/deo.sqlite``.
+- ``DEO_REFERENCE_DATA``: published reference tables (default ``../shared/data``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def deo_home() -> Path:
+    return Path(os.environ.get("DEO_HOME", "deo-data")).expanduser()
+
+
+def database_url() -> str:
+    url = os.environ.get("DEO_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{(deo_home() / 'deo.sqlite').resolve()}"
+
+
+def reference_data_dir() -> Path:
+    return Path(os.environ.get("DEO_REFERENCE_DATA", "../shared/data")).expanduser()
+
+
+def cache_dir() -> Path:
+    return deo_home() / "cache"
+
+
+def rejects_dir() -> Path:
+    return deo_home() / "rejects"
+
+
+def user_catalogue_dir() -> Path:
+    """Indicator and code list files an office adds for its own national indicators."""
+    return deo_home() / "catalogue"

@@ -1,0 +1,73 @@
+"""Reference periods: annual ("2023"), quarterly ("2023-Q2") and monthly ("2023-04")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_ANNUAL = re.compile(r"^(\d{4})(?:-A1)?$")
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-M?(0[1-9]|1[0-2])$")
+
+FREQUENCIES = {"A": "annual", "Q": "quarterly", "M": "monthly"}
+EXPECTED = "a period such as 2023, 2023-Q2 or 2023-04"
+
+
+class PeriodError(ValueError):
+    """Text that is not a period we know."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Period:
+    """A reference period. ``code`` is canonical; ``start``/``end`` are inclusive dates."""
+
+    start: date
+    end: date
+    code: str
+    freq: str
+
+    @classmethod
+    def parse(cls, text: str | int) -> Period:
+        """Parse a period. Accepts SDMX spellings too ("2023Q2", "2023-M04", "2023-A1")."""
+        raw = str(text).strip()
+        if raw.endswith(".0") and raw[:-2].isdigit():  # a year that went through a float column
+            raw = raw[:-2]
+        if m := _ANNUAL.match(raw):
+            year = int(m.group(1))
+            return cls(date(year, 1, 1), date(year, 12, 31), f"{year:04d}", "A")
+        if m := _QUARTER.match(raw):
+            year, quarter = int(m.group(1)), int(m.group(2))
+            start = date(year, 3 * quarter - 2, 1)
+            return cls(start, _month_end(year, 3 * quarter), f"{year:04d}-Q{quarter}", "Q")
+        if m := _MONTH.match(raw):
+            year, month = int(m.group(1)), int(m.group(2))
+            return cls(date(year, month, 1), _month_end(year, month), f"{year:04d}-{month:02d}", "M")
+        raise PeriodError(f"{raw!r} is not {EXPECTED}")
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    def sdmx(self) -> str:
+        """The SDMX TIME_PERIOD spelling ("2023", "2023-Q2", "2023-04")."""
+        return self.code
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def _month_end(year: int, month: int) -> date:
+    first_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+def parse_range(text: str | None) -> tuple[Period | None, Period | None]:
+    """Parse "2015:2020", "2015:", ":2020-Q2" or a single period into (first, last)."""
+    if not text:
+        return None, None
+    if ":" not in text:
+        p = Period.parse(text)
+        return p, p
+    first, _, last = text.partition(":")
+    return (Period.parse(first) if first else None, Period.parse(last) if last else None)
