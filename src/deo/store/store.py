@@ -1,0 +1,275 @@
+"""The store's API: load observation frames as releases, query them back by vintage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+
+from deo.config import database_url
+from deo.core import DeoError
+from deo.core.observation import OBSERVATION_COLUMNS
+from deo.store.database import create_store_engine, upgrade_to_head
+from deo.store.schema import ObservationRow, Release
+
+OBS = ObservationRow.__table__
+REL = Release.__table__
+#: Columns compared to decide whether a reloaded observation was revised.
+COMPARED = ("value", "status", "se", "ci_lower", "ci_upper", "method")
+KEY = ("indicator", "area", "period", "breakdown")
+#: Rows per executemany batch when inserting.
+BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load did. ``duplicate_of`` is set when the same content was loaded before."""
+
+    release_id: int
+    rows: int
+    inserted: int
+    revised: int
+    unchanged: int
+    duplicate_of: int | None = None
+
+
+class Store:
+    """Observations and releases in one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (and create or migrate) the store at ``url`` (default: ``DEO_DATABASE_URL``)."""
+        engine = create_store_engine(url or database_url())
+        upgrade_to_head(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing --------------------------------------------------------------------
+    def find_release(self, content_hash: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.min(REL.c.id)).where(REL.c.content_hash == content_hash)
+            ).scalar()
+
+    def load(
+        self,
+        frame: pd.DataFrame,
+        *,
+        source: str,
+        content_hash: str,
+        file_name: str | None = None,
+        format: str | None = None,
+        licence: str | None = None,
+        as_of: datetime | None = None,
+        synthetic: bool = False,
+        note: str | None = None,
+    ) -> LoadResult:
+        """Write a validated observation frame as one new release, all or nothing.
+
+        ``frame`` has :data:`OBSERVATION_COLUMNS` plus ``period_start``/``period_end``
+        (and optionally ``method``). Observations identical to the current ones are not
+        stored again; changed ones supersede the current row.
+        """
+        previous = self.find_release(content_hash)
+        if previous is not None:
+            return LoadResult(previous, len(frame), 0, 0, len(frame), duplicate_of=previous)
+        frame = frame.copy()
+        if "method" not in frame:
+            frame["method"] = None
+        with self.engine.begin() as conn:
+            current = self._current_rows(conn, frame)
+            merged = frame.merge(current, on=list(KEY), how="left", suffixes=("", "_old"))
+            existing = merged["id_old"].notna()
+            same = existing.copy()
+            for column in COMPARED:
+                new, old = merged[column], merged[f"{column}_old"]
+                same &= (new == old) | (new.isna() & old.isna())
+            changed = existing & ~same
+            to_insert = merged[~same]
+            release_id = conn.execute(
+                insert(REL).values(
+                    loaded_at=datetime.now(UTC),
+                    source=source,
+                    file_name=file_name,
+                    format=format,
+                    content_hash=content_hash,
+                    licence=licence,
+                    row_count=len(frame),
+                    inserted_count=int((~existing).sum()),
+                    revised_count=int(changed.sum()),
+                    as_of=as_of,
+                    synthetic=synthetic,
+                    note=note,
+                )
+            ).inserted_primary_key[0]
+            if changed.any():
+                ids = merged.loc[changed, "id_old"].astype(int).tolist()
+                self._supersede(conn, ids, release_id)
+            self._insert(conn, to_insert, release_id)
+        return LoadResult(
+            int(release_id),
+            len(frame),
+            int((~existing).sum()),
+            int(changed.sum()),
+            int(same.sum()),
+        )
+
+    @staticmethod
+    def _supersede(conn, ids: list[int], release_id: int) -> None:
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            conn.execute(update(OBS).where(OBS.c.id.in_(chunk)).values(superseded_by=release_id))
+
+    @staticmethod
+    def _insert(conn, rows: pd.DataFrame, release_id: int) -> None:
+        if rows.empty:
+            return
+        columns = [
+            "indicator", "area", "period", "period_start", "period_end", "breakdown",
+            "value", "status", "se", "ci_lower", "ci_upper", "method",
+        ]
+        data = rows[columns].astype(object).where(rows[columns].notna(), None)
+        data.insert(0, "release_id", release_id)
+        names = list(data.columns)
+        records = data.itertuples(index=False, name=None)
+        stmt = insert(OBS)
+        batch: list[dict] = []
+        for record in records:
+            batch.append(dict(zip(names, record, strict=True)))
+            if len(batch) >= BATCH:
+                conn.execute(stmt, batch)
+                batch = []
+        if batch:
+            conn.execute(stmt, batch)
+
+    def _current_rows(self, conn, frame: pd.DataFrame) -> pd.DataFrame:
+        """Current (not superseded) rows for the indicators in ``frame``."""
+        columns = [OBS.c.id.label("id_old"), *(OBS.c[k] for k in KEY)] + [
+            OBS.c[c].label(f"{c}_old") for c in COMPARED
+        ]
+        parts = []
+        for indicator in frame["indicator"].unique():
+            stmt = select(*columns).where(
+                OBS.c.indicator == indicator, OBS.c.superseded_by.is_(None)
+            )
+            parts.append(pd.DataFrame(conn.execute(stmt).all(), columns=[c.name for c in columns]))
+        if not parts:
+            return pd.DataFrame(columns=[c.name for c in columns])
+        out = pd.concat(parts, ignore_index=True)
+        for c in COMPARED:
+            if c not in ("status", "method"):
+                out[f"{c}_old"] = out[f"{c}_old"].astype(float)
+        return out
+
+    # -- reading --------------------------------------------------------------------
+    def latest_release(self) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(REL.c.id))).scalar()
+
+    def query(
+        self,
+        indicators: list[str] | None = None,
+        areas: list[str] | None = None,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        breakdown: str | None = None,
+        vintage: int | None = None,
+        provenance: bool = False,
+    ) -> pd.DataFrame:
+        """Observations as of release ``vintage`` (the latest if None).
+
+        ``start``/``end`` bound the period (a period is kept if it lies within them);
+        ``breakdown`` selects one breakdown key ("" for totals; None for all).
+        """
+        columns = [OBS.c[c] for c in OBSERVATION_COLUMNS] + [OBS.c.release_id, OBS.c.method]
+        if provenance:
+            columns += [REL.c.source, REL.c.file_name, REL.c.loaded_at, REL.c.licence,
+                        REL.c.synthetic]
+        stmt = select(*columns)
+        if provenance:
+            stmt = stmt.join(REL, REL.c.id == OBS.c.release_id)
+        stmt = stmt.where(*self._vintage_filter(vintage))
+        if indicators:
+            stmt = stmt.where(OBS.c.indicator.in_(indicators))
+        if areas:
+            stmt = stmt.where(OBS.c.area.in_(areas))
+        if start is not None:
+            stmt = stmt.where(OBS.c.period_start >= start)
+        if end is not None:
+            stmt = stmt.where(OBS.c.period_end <= end)
+        if breakdown is not None:
+            stmt = stmt.where(OBS.c.breakdown == breakdown)
+        stmt = stmt.order_by(OBS.c.indicator, OBS.c.area, OBS.c.breakdown, OBS.c.period_start,
+                             OBS.c.period)
+        with self.engine.connect() as conn:
+            result = conn.execute(stmt)
+            out = pd.DataFrame(result.all(), columns=list(result.keys()))
+        for column in ("value", "se", "ci_lower", "ci_upper"):
+            out[column] = out[column].astype(float)
+        return out
+
+    def _vintage_filter(self, vintage: int | None) -> list:
+        if vintage is None:
+            return [OBS.c.superseded_by.is_(None)]
+        latest = self.latest_release()
+        if latest is None or not (1 <= vintage <= latest):
+            raise DeoError(f"no release {vintage}; releases run from 1 to {latest or 0}")
+        return [
+            OBS.c.release_id <= vintage,
+            or_(OBS.c.superseded_by.is_(None), OBS.c.superseded_by > vintage),
+        ]
+
+    def releases(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            result = conn.execute(select(REL).order_by(REL.c.id))
+            return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+    def history(self, indicator: str, area: str, period: str, breakdown: str = "") -> pd.DataFrame:
+        """Every stored version of one observation, oldest first, with its release."""
+        stmt = (
+            select(
+                OBS.c.value, OBS.c.status, OBS.c.se, OBS.c.ci_lower, OBS.c.ci_upper,
+                OBS.c.method, OBS.c.release_id, OBS.c.superseded_by, REL.c.source,
+                REL.c.file_name, REL.c.format, REL.c.content_hash, REL.c.loaded_at,
+                REL.c.licence, REL.c.as_of, REL.c.synthetic,
+            )
+            .join(REL, REL.c.id == OBS.c.release_id)
+            .where(
+                and_(
+                    OBS.c.indicator == indicator,
+                    OBS.c.area == area,
+                    OBS.c.period == period,
+                    OBS.c.breakdown == breakdown,
+                )
+            )
+            .order_by(OBS.c.release_id)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execute(stmt)
+            return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+    def snapshot(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The full content of both tables, for comparing before and after an operation."""
+        with self.engine.connect() as conn:
+            obs = pd.DataFrame(conn.execute(select(OBS).order_by(OBS.c.id)).all())
+            rel = pd.DataFrame(conn.execute(select(REL).order_by(REL.c.id)).all())
+        return obs, rel
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "releases": conn.execute(select(func.count()).select_from(REL)).scalar() or 0,
+                "observations": conn.execute(
+                    select(func.count()).select_from(OBS).where(OBS.c.superseded_by.is_(None))
+                ).scalar()
+                or 0,
+                "stored_rows": conn.execute(select(func.count()).select_from(OBS)).scalar() or 0,
+            }
+
