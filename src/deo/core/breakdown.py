@@ -47,5 +47,8 @@ def parse_breakdown_key(key: str | None) -> dict[str, str]:
         dim, sep, code = part.partition("=")
         if not sep or not dim or not code:
             raise ValueError(f"{part!r} is not DIMENSION=CODE")
-        out[dim.strip().upper()] = code.strip()
+        dim = dim.strip().upper()
+        if dim in out:  # "SEX=F;SEX=M" would otherwise silently keep only the last code
+            raise ValueError(f"dimension {dim} appears more than once in {key!r}")
+        out[dim] = code.strip()
     return out

@@ -33,6 +33,8 @@ class Period:
         raw = str(text).strip()
         if raw.endswith(".0") and raw[:-2].isdigit():  # a year that went through a float column
             raw = raw[:-2]
+        if re.match(r"^0000(?!\d)", raw):  # no year 0: date() would raise a bare ValueError
+            raise PeriodError(f"{raw!r} is not {EXPECTED} (there is no year 0000)")
         if m := _ANNUAL.match(raw):
             year = int(m.group(1))
             return cls(date(year, 1, 1), date(year, 12, 31), f"{year:04d}", "A")
@@ -70,4 +72,9 @@ def parse_range(text: str | None) -> tuple[Period | None, Period | None]:
         p = Period.parse(text)
         return p, p
     first, _, last = text.partition(":")
-    return (Period.parse(first) if first else None, Period.parse(last) if last else None)
+    start = Period.parse(first) if first else None
+    end = Period.parse(last) if last else None
+    if start is not None and end is not None and start.start > end.end:
+        # A reversed range would silently select nothing.
+        raise PeriodError(f"{text!r}: the range starts ({start}) after it ends ({end})")
+    return start, end

@@ -130,7 +130,11 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
         "an indicator code from the catalogue (see `deo indicators`)",
         "unknown-indicator",
     )
-    indicator = resolved.map(lambda r: r[0] if isinstance(r, tuple) else None)
+    # Built as an object Series so unknown indicators stay None: Series.map would turn them
+    # into NaN (a truthy float), and the per-indicator lookups below would fail on it.
+    indicator = pd.Series(
+        [r[0] if isinstance(r, tuple) else None for r in resolved], index=raw.index, dtype=object
+    )
     fixed = resolved.map(lambda r: r[1] if isinstance(r, tuple) else {})
 
     # Area.
@@ -220,10 +224,14 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
             lambda code, d=dim: code is None or d in catalogue.indicators[code].breakdowns
         )
         not_allowed = (canon != TOTAL) & ~allowed.astype(bool)
+        # Show the code as the file spells it ("small", not "10-49"); an alias's fixed code
+        # has no cell in the file, so that one shows the canonical code.
+        shown = _text(raw, dim)
+        shown = shown.where(shown != "", canon)
         problems.add(
             not_allowed,
             dim,
-            canon,
+            shown,
             indicator.map(
                 lambda code, d=dim: f"no {d} breakdown: {code} allows "
                 + (", ".join(catalogue.indicators[code].breakdowns) or "none")

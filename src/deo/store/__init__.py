@@ -5,6 +5,6 @@ changes an observation marks the older row ``superseded_by`` itself, so the stor
 read as it is now or as it was after any earlier release (a *vintage*).
 """
 
-from deo.store.store import LoadResult, Store
+from deo.store.store import LoadResult, ReleaseBatch, Store
 
-__all__ = ["LoadResult", "Store"]
+__all__ = ["LoadResult", "ReleaseBatch", "Store"]

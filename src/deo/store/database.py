@@ -32,12 +32,13 @@ def create_store_engine(url: str) -> Engine:
         raise DeoError(f"DEO_DATABASE_URL is not a database URL: {url!r}") from exc
     except ModuleNotFoundError as exc:
         raise DeoError(
-            f"no driver for {url.split(':')[0]}: install it (for PostgreSQL: pip install 'deo[postgres]')"
+            f"no driver for {url.split(':')[0]}: install it "
+            "(for PostgreSQL: pip install 'deo[postgres]')"
         ) from exc
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

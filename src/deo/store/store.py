@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
 from deo.config import database_url
 from deo.core import DeoError
@@ -21,6 +22,21 @@ COMPARED = ("value", "status", "se", "ci_lower", "ci_upper", "method")
 KEY = ("indicator", "area", "period", "breakdown")
 #: Rows per executemany batch when inserting.
 BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class ReleaseBatch:
+    """A validated observation frame and what its release records about it."""
+
+    frame: pd.DataFrame
+    source: str
+    content_hash: str
+    file_name: str | None = None
+    format: str | None = None
+    licence: str | None = None
+    as_of: datetime | None = None
+    synthetic: bool = False
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,67 +68,88 @@ class Store:
         self.engine.dispose()
 
     # -- writing --------------------------------------------------------------------
-    def find_release(self, content_hash: str) -> int | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(func.min(REL.c.id)).where(REL.c.content_hash == content_hash)
-            ).scalar()
+    def find_release(self, content_hash: str, conn: Connection | None = None) -> int | None:
+        """The first release with this content hash, or None."""
+        stmt = select(func.min(REL.c.id)).where(REL.c.content_hash == content_hash)
+        if conn is not None:
+            return conn.execute(stmt).scalar()
+        with self.engine.connect() as own:
+            return own.execute(stmt).scalar()
 
-    def load(
-        self,
-        frame: pd.DataFrame,
-        *,
-        source: str,
-        content_hash: str,
-        file_name: str | None = None,
-        format: str | None = None,
-        licence: str | None = None,
-        as_of: datetime | None = None,
-        synthetic: bool = False,
-        note: str | None = None,
-    ) -> LoadResult:
-        """Write a validated observation frame as one new release, all or nothing.
+    def load(self, frame: pd.DataFrame, **release: object) -> LoadResult:
+        """Write one validated observation frame as a release (see :meth:`load_releases`)."""
+        return self.load_releases([ReleaseBatch(frame=frame, **release)])[0]
 
-        ``frame`` has :data:`OBSERVATION_COLUMNS` plus ``period_start``/``period_end``
+    def load_releases(
+        self, batches: list[ReleaseBatch], progress: Callable[[int, int], None] | None = None
+    ) -> list[LoadResult]:
+        """Write validated observation frames as new releases, in one transaction.
+
+        Each frame has :data:`OBSERVATION_COLUMNS` plus ``period_start``/``period_end``
         (and optionally ``method``). Observations identical to the current ones are not
-        stored again; changed ones supersede the current row.
+        stored again; changed ones supersede the current row. A batch whose content hash
+        was loaded before is recognised and skipped. ``progress(rows_done, rows_total)``
+        is called as rows are written.
         """
-        previous = self.find_release(content_hash)
+        total = sum(len(b.frame) for b in batches)
+        done = 0
+        results: list[LoadResult] = []
+        with self.engine.begin() as conn:
+            for batch in batches:
+                results.append(self._load_one(conn, batch, done, total, progress))
+                done += len(batch.frame)
+        if progress:
+            progress(total, total)
+        return results
+
+    def _load_one(
+        self,
+        conn: Connection,
+        batch: ReleaseBatch,
+        done: int,
+        total: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> LoadResult:
+        frame = batch.frame
+        previous = self.find_release(batch.content_hash, conn)
         if previous is not None:
             return LoadResult(previous, len(frame), 0, 0, len(frame), duplicate_of=previous)
         frame = frame.copy()
         if "method" not in frame:
             frame["method"] = None
-        with self.engine.begin() as conn:
-            current = self._current_rows(conn, frame)
-            merged = frame.merge(current, on=list(KEY), how="left", suffixes=("", "_old"))
-            existing = merged["id_old"].notna()
-            same = existing.copy()
-            for column in COMPARED:
-                new, old = merged[column], merged[f"{column}_old"]
-                same &= (new == old) | (new.isna() & old.isna())
-            changed = existing & ~same
-            to_insert = merged[~same]
-            release_id = conn.execute(
-                insert(REL).values(
-                    loaded_at=datetime.now(UTC),
-                    source=source,
-                    file_name=file_name,
-                    format=format,
-                    content_hash=content_hash,
-                    licence=licence,
-                    row_count=len(frame),
-                    inserted_count=int((~existing).sum()),
-                    revised_count=int(changed.sum()),
-                    as_of=as_of,
-                    synthetic=synthetic,
-                    note=note,
-                )
-            ).inserted_primary_key[0]
-            if changed.any():
-                ids = merged.loc[changed, "id_old"].astype(int).tolist()
-                self._supersede(conn, ids, release_id)
-            self._insert(conn, to_insert, release_id)
+        current = self._current_rows(conn, frame)
+        merged = frame.merge(current, on=list(KEY), how="left", suffixes=("", "_old"))
+        existing = merged["id_old"].notna()
+        same = existing.copy()
+        for column in COMPARED:
+            new, old = merged[column], merged[f"{column}_old"]
+            same &= (new == old) | (new.isna() & old.isna())
+        changed = existing & ~same
+        release_id = conn.execute(
+            insert(REL).values(
+                loaded_at=datetime.now(UTC),
+                source=batch.source,
+                file_name=batch.file_name,
+                format=batch.format,
+                content_hash=batch.content_hash,
+                licence=batch.licence,
+                row_count=len(frame),
+                inserted_count=int((~existing).sum()),
+                revised_count=int(changed.sum()),
+                as_of=batch.as_of,
+                synthetic=batch.synthetic,
+                note=batch.note,
+            )
+        ).inserted_primary_key[0]
+        if changed.any():
+            ids = merged.loc[changed, "id_old"].astype(int).tolist()
+            self._supersede(conn, ids, release_id)
+
+        def step(rows: int) -> None:
+            if progress:
+                progress(done + rows, total)
+
+        self._insert(conn, merged[~same], release_id, step)
         return LoadResult(
             int(release_id),
             len(frame),
@@ -122,13 +159,15 @@ class Store:
         )
 
     @staticmethod
-    def _supersede(conn, ids: list[int], release_id: int) -> None:
+    def _supersede(conn: Connection, ids: list[int], release_id: int) -> None:
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             conn.execute(update(OBS).where(OBS.c.id.in_(chunk)).values(superseded_by=release_id))
 
     @staticmethod
-    def _insert(conn, rows: pd.DataFrame, release_id: int) -> None:
+    def _insert(
+        conn: Connection, rows: pd.DataFrame, release_id: int, step: Callable[[int], None]
+    ) -> None:
         if rows.empty:
             return
         columns = [
@@ -140,16 +179,20 @@ class Store:
         names = list(data.columns)
         records = data.itertuples(index=False, name=None)
         stmt = insert(OBS)
+        written = 0
         batch: list[dict] = []
         for record in records:
             batch.append(dict(zip(names, record, strict=True)))
             if len(batch) >= BATCH:
                 conn.execute(stmt, batch)
+                written += len(batch)
+                step(written)
                 batch = []
         if batch:
             conn.execute(stmt, batch)
+            step(written + len(batch))
 
-    def _current_rows(self, conn, frame: pd.DataFrame) -> pd.DataFrame:
+    def _current_rows(self, conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
         """Current (not superseded) rows for the indicators in ``frame``."""
         columns = [OBS.c.id.label("id_old"), *(OBS.c[k] for k in KEY)] + [
             OBS.c[c].label(f"{c}_old") for c in COMPARED
@@ -177,8 +220,8 @@ class Store:
         self,
         indicators: list[str] | None = None,
         areas: list[str] | None = None,
-        start: pd.Timestamp | None = None,
-        end: pd.Timestamp | None = None,
+        start: date | None = None,
+        end: date | None = None,
         breakdown: str | None = None,
         vintage: int | None = None,
         provenance: bool = False,
@@ -187,14 +230,16 @@ class Store:
 
         ``start``/``end`` bound the period (a period is kept if it lies within them);
         ``breakdown`` selects one breakdown key ("" for totals; None for all).
+        Columns: :data:`OBSERVATION_COLUMNS`, ``release_id``, ``method``, ``synthetic``
+        (True where the release holds synthetic demonstration data), and with
+        ``provenance`` the release's ``source``, ``file_name``, ``loaded_at``, ``licence``.
         """
-        columns = [OBS.c[c] for c in OBSERVATION_COLUMNS] + [OBS.c.release_id, OBS.c.method]
+        columns = [OBS.c[c] for c in OBSERVATION_COLUMNS] + [
+            OBS.c.release_id, OBS.c.method, REL.c.synthetic,
+        ]
         if provenance:
-            columns += [REL.c.source, REL.c.file_name, REL.c.loaded_at, REL.c.licence,
-                        REL.c.synthetic]
-        stmt = select(*columns)
-        if provenance:
-            stmt = stmt.join(REL, REL.c.id == OBS.c.release_id)
+            columns += [REL.c.source, REL.c.file_name, REL.c.loaded_at, REL.c.licence]
+        stmt = select(*columns).join(REL, REL.c.id == OBS.c.release_id)
         stmt = stmt.where(*self._vintage_filter(vintage))
         if indicators:
             stmt = stmt.where(OBS.c.indicator.in_(indicators))
@@ -213,6 +258,7 @@ class Store:
             out = pd.DataFrame(result.all(), columns=list(result.keys()))
         for column in ("value", "se", "ci_lower", "ci_upper"):
             out[column] = out[column].astype(float)
+        out["synthetic"] = out["synthetic"].astype(bool)
         return out
 
     def _vintage_filter(self, vintage: int | None) -> list:
@@ -261,6 +307,25 @@ class Store:
             obs = pd.DataFrame(conn.execute(select(OBS).order_by(OBS.c.id)).all())
             rel = pd.DataFrame(conn.execute(select(REL).order_by(REL.c.id)).all())
         return obs, rel
+
+    def summary(self) -> pd.DataFrame:
+        """Per indicator (current vintage): observations, distinct areas, first and last period."""
+        current = OBS.c.superseded_by.is_(None)
+        stmt = (
+            select(
+                OBS.c.indicator,
+                func.count().label("observations"),
+                func.count(OBS.c.area.distinct()).label("areas"),
+                func.min(OBS.c.period).label("first_period"),
+                func.max(OBS.c.period).label("last_period"),
+            )
+            .where(current)
+            .group_by(OBS.c.indicator)
+            .order_by(OBS.c.indicator)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execute(stmt)
+            return pd.DataFrame(result.all(), columns=list(result.keys()))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

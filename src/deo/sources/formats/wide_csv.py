@@ -16,15 +16,26 @@ from deo.core import DeoError
 from deo.core.observation import ROW_COLUMN
 from deo.sources.formats import FileFormat, register
 from deo.sources.formats.common import YEAR_HEADER, with_dimension_columns
-from deo.sources.formats.tidy_csv import match_columns
+from deo.sources.formats.tidy_csv import COLUMN_SPELLINGS, match_columns
 
 #: How many lines to look through for the header row.
 HEADER_SEARCH = 10
 
 
 def _header_line(lines: list[list[str]]) -> int | None:
+    """The first line whose cells include at least two years, in increasing order.
+
+    A tidy file's header (``area,year,value``) ends the search: its data rows may hold
+    four-digit numbers that look like years.
+    """
+    period_names = set(COLUMN_SPELLINGS["period"])
     for i, cells in enumerate(lines[:HEADER_SEARCH]):
-        if sum(bool(YEAR_HEADER.match(c)) for c in cells) >= 2:
+        if any(c.strip().casefold() in period_names for c in cells):
+            return None
+        years = [int(m.group(1)) for c in cells if (m := YEAR_HEADER.match(c))]
+        plausible = all(1900 <= y <= 2100 for y in years)
+        increasing = all(a < b for a, b in zip(years, years[1:], strict=False))
+        if len(years) >= 2 and plausible and increasing:
             return i
     return None
 

@@ -1,0 +1,86 @@
+"""A user's question ("internet use in EAC, 2015 to 2023") turned into a store query.
+
+The CLI, the API and exports all select observations the same way: indicator codes or
+aliases, areas (economies, regions, groups expanded to their members), a period range,
+a breakdown and a vintage. The catalogue is passed in, so the store does not depend on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from deo.catalogue import Catalogue
+from deo.core import TOTAL, DeoError
+from deo.core.breakdown import DIMENSIONS, breakdown_key, parse_breakdown_key
+from deo.core.period import parse_range
+from deo.store.store import Store
+
+#: Spellings of "totals only" for a breakdown filter.
+TOTAL_SPELLINGS = {"", TOTAL.casefold(), "total", "totals", "none"}
+
+
+@dataclass
+class Selection:
+    """What to read. Empty lists mean "all"; ``breakdown`` None means every breakdown."""
+
+    indicators: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    period: str | None = None
+    breakdown: str | None = None
+    vintage: int | None = None
+
+
+def resolve_breakdown(text: str | None, catalogue: Catalogue) -> str | None:
+    """The canonical breakdown key for ``"SEX=F;SIZE_CLASS=10-49"`` or "total"; None = all."""
+    if text is None or text.strip().casefold() == "all":
+        return None
+    if text.strip().casefold() in TOTAL_SPELLINGS:
+        return ""
+    try:
+        parts = parse_breakdown_key(text)
+    except ValueError as exc:
+        raise DeoError(
+            f"breakdown {text!r}: {exc}; write DIMENSION=CODE;..., 'total' or 'all'"
+        ) from None
+    canonical: dict[str, str] = {}
+    for dim, code in parts.items():
+        if dim not in DIMENSIONS:
+            raise DeoError(f"unknown breakdown dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
+        codelist = catalogue.codelists.get(DIMENSIONS[dim])
+        resolved = codelist.resolve(code) if codelist else code
+        if resolved is None:
+            raise DeoError(f"{dim}={code}: expected {codelist.expected()}")
+        canonical[dim] = resolved
+    return breakdown_key(canonical)
+
+
+def resolve(selection: Selection, catalogue: Catalogue) -> dict:
+    """Keyword arguments for :meth:`Store.query`, with every code checked."""
+    indicators = [catalogue.indicator(code).code for code in selection.indicators]
+    areas: list[str] = []
+    for code in selection.areas:
+        areas.append(catalogue.area(code).code)
+    for code in selection.groups:
+        areas.extend(catalogue.members(code))
+    first, last = parse_range(selection.period) if selection.period else (None, None)
+    return {
+        "indicators": indicators or None,
+        "areas": sorted(set(areas)) or None,
+        "start": first.start if first else None,
+        "end": last.end if last else None,
+        "breakdown": resolve_breakdown(selection.breakdown, catalogue),
+        "vintage": selection.vintage,
+    }
+
+
+def select(
+    store: Store, catalogue: Catalogue, selection: Selection, provenance: bool = False
+) -> pd.DataFrame:
+    """Observations matching ``selection`` (see :meth:`Store.query` for the columns)."""
+    try:
+        return store.query(**resolve(selection, catalogue), provenance=provenance)
+    except ValueError as exc:  # a malformed period range
+        raise DeoError(str(exc)) from None
