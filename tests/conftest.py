@@ -20,3 +20,64 @@ def reference_data() -> Path:
             "holding the published reference files (see shared/data/README.md)"
         )
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own DEO_HOME, so nothing reads or writes ./deo-data."""
+    home = tmp_path_factory.mktemp("deo_home")
+    monkeypatch.setenv("DEO_HOME", str(home))
+    monkeypatch.delenv("DEO_DATABASE_URL", raising=False)
+    return home
+
+
+def _postgres_database():
+    """A fresh, empty PostgreSQL database on the test server; dropped afterwards."""
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, make_url, text
+
+    base = os.environ.get("DEO_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip(
+            "PostgreSQL store tests need DEO_TEST_POSTGRES_URL (a server URL such as "
+            "postgresql+psycopg://deo@127.0.0.1:55432/postgres; .ci/run starts one)"
+        )
+    name = f"deo_test_{uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {quoted}"))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """The URL of an empty store on each backend: an SQLite file, and PostgreSQL if set up."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def store(store_url: str):
+    """An empty, migrated store on each backend."""
+    from deo.store import Store
+
+    opened = Store.open(store_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def catalogue(tmp_path_factory: pytest.TempPathFactory):
+    """The shipped catalogue, without any office additions."""
+    from deo.catalogue import get_catalogue
+
+    return get_catalogue(tmp_path_factory.mktemp("no_office_catalogue"))

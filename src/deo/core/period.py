@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 _ANNUAL = re.compile(r"^(\d{4})(?:-A1)?$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
@@ -60,8 +61,8 @@ class Period:
 
 
 def _month_end(year: int, month: int) -> date:
-    first_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return first_next - timedelta(days=1)
+    # Not "first of next month minus a day": that overflows for December 9999.
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def parse_range(text: str | None) -> tuple[Period | None, Period | None]:

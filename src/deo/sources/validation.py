@@ -102,7 +102,7 @@ def _numbers(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
         return pd.Series(np.nan, index=raw.index), pd.Series("", index=raw.index)
     col = raw[column]
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        return col.astype(float), col.astype(str)
+        return col.astype(float), col.astype(object).where(col.notna(), "").astype(str)
     text = _text(raw, column)
     return pd.to_numeric(text, errors="coerce").astype(float), text
 

@@ -33,11 +33,16 @@ COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("indicator", "area", "period", "value")
 
 
+def fold_header(name: str) -> str:
+    """A header as compared with the spellings: "Country Code" -> "country_code"."""
+    return "_".join(str(name).strip().casefold().split())
+
+
 def match_columns(
     header: list[str], file: str, columns: dict[str, str] | None = None, constants=None
 ) -> dict[str, str]:
     """Map canonical names to the file's column names; a clear error if one is missing."""
-    by_fold = {h.strip().casefold(): h for h in header}
+    by_fold = {fold_header(h): h for h in header}
     found: dict[str, str] = {}
     for canonical, spellings in COLUMN_SPELLINGS.items():
         explicit = (columns or {}).get(canonical)

@@ -16,26 +16,30 @@ from deo.core import DeoError
 from deo.core.observation import ROW_COLUMN
 from deo.sources.formats import FileFormat, register
 from deo.sources.formats.common import YEAR_HEADER, with_dimension_columns
-from deo.sources.formats.tidy_csv import COLUMN_SPELLINGS, match_columns
+from deo.sources.formats.tidy_csv import COLUMN_SPELLINGS, fold_header, match_columns
 
 #: How many lines to look through for the header row.
 HEADER_SEARCH = 10
 
 
-def _header_line(lines: list[list[str]]) -> int | None:
+def header_line(lines: list[list[str]]) -> int | None:
     """The first line whose cells include at least two years, in increasing order.
 
     A tidy file's header (``area,year,value``) ends the search: its data rows may hold
     four-digit numbers that look like years.
     """
     period_names = set(COLUMN_SPELLINGS["period"])
+    area_names = set(COLUMN_SPELLINGS["area"])
     for i, cells in enumerate(lines[:HEADER_SEARCH]):
-        if any(c.strip().casefold() in period_names for c in cells):
+        names = {fold_header(c) for c in cells}
+        if names & period_names:
             return None
         years = [int(m.group(1)) for c in cells if (m := YEAR_HEADER.match(c))]
         plausible = all(1900 <= y <= 2100 for y in years)
         increasing = all(a < b for a, b in zip(years, years[1:], strict=False))
-        if len(years) >= 2 and plausible and increasing:
+        # One year column is enough beside a named area column (a one-year extract).
+        enough = len(years) >= 2 or (len(years) == 1 and bool(names & area_names))
+        if enough and plausible and increasing:
             return i
     return None
 
@@ -46,7 +50,7 @@ def sniff(head: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     lines = list(csv.reader(io.StringIO(text)))[:-1] or list(csv.reader(io.StringIO(text)))
-    return _header_line(lines) is not None
+    return header_line(lines) is not None
 
 
 def melt(table: pd.DataFrame, file: str, first_row: int, columns=None, constants=None):
@@ -86,7 +90,7 @@ def read(path: Path, columns=None, constants=None, sheet=None) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         raise DeoError(f"{path.name}: not a UTF-8 text file ({exc})") from exc
     lines = list(csv.reader(io.StringIO(text)))
-    header = _header_line(lines)
+    header = header_line(lines)
     if header is None:
         raise DeoError(f"{path.name}: no header row with year columns in the first lines")
     table = pd.read_csv(

@@ -9,9 +9,9 @@ import pandas as pd
 
 from deo.core import DeoError
 from deo.sources.formats import FileFormat, register
-from deo.sources.formats.common import YEAR_HEADER, with_dimension_columns
+from deo.sources.formats.common import with_dimension_columns
 from deo.sources.formats.tidy_csv import to_raw
-from deo.sources.formats.wide_csv import melt
+from deo.sources.formats.wide_csv import header_line, melt
 
 
 def read(path: Path, columns=None, constants=None, sheet=None) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def read(path: Path, columns=None, constants=None, sheet=None) -> pd.DataFrame:
         raise DeoError(f"{path.name}: {exc}") from exc
     name = f"{path.name}[{sheet}]" if sheet else path.name
     headers = [str(c) for c in table.columns]
-    is_wide = sum(bool(YEAR_HEADER.match(h)) for h in headers) >= 2 and not any(
+    is_wide = header_line([headers]) == 0 and not any(
         h.strip().casefold() in ("value", "obs_value") for h in headers
     )
     if is_wide:

@@ -1,0 +1,120 @@
+"""Loading files: all or nothing, rejects kept with reasons, re-loads recognised."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from deo.core import DeoError, LoadRejected
+from deo.sources.load import load_files, prepare
+
+GOOD = "indicator,area,year,value\nIT.NET.USER.ZS,KEN,2021,29.5\nIT.NET.USER.ZS,UGA,2021,10.3\n"
+BAD = (
+    "indicator,iso3,year,value\n"
+    "IT.NET.USER.ZS,KEN,2022,32.7\n"
+    "IT.NET.USER.ZS,KEN,2023,140\n"  # a percentage of 140
+    "IT.NET.USER.ZS,XXX,2023,20\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_one_bad_file_refuses_the_whole_load(store, tmp_path):
+    good, bad = write(tmp_path, "good.csv", GOOD), write(tmp_path, "bad.csv", BAD)
+    before = store.snapshot()
+    with pytest.raises(LoadRejected) as caught:
+        load_files(store, [good, bad], rejects_folder=tmp_path / "rejects")
+    after = store.snapshot()
+    assert before[0].equals(after[0]) and before[1].equals(after[1])
+    assert store.counts()["releases"] == 0
+
+    problems = {(p.file, p.row, p.column, p.value, p.rule) for p in caught.value.problems}
+    assert problems == {
+        ("bad.csv", 3, "value", "140", "out-of-range"),
+        ("bad.csv", 4, "iso3", "XXX", "unknown-area"),
+    }
+    message = str(caught.value)
+    assert "bad.csv, row 3, column 'value': got '140'" in message
+    assert "nothing was loaded" in message
+
+    rejects = pd.read_csv(caught.value.rejects_path, dtype=str)
+    assert rejects["row"].tolist() == ["3", "4"]
+    assert rejects["file"].tolist() == ["bad.csv", "bad.csv"]
+    assert "out-of-range" in rejects["reason"].iloc[0]
+    assert "unknown-area" in rejects["reason"].iloc[1]
+
+
+def test_skip_invalid_loads_the_valid_records_and_keeps_the_rest(store, tmp_path):
+    bad = write(tmp_path, "bad.csv", BAD)
+    report = load_files(store, [bad], skip_invalid=True, rejects_folder=tmp_path / "r")
+    assert report.results[0].inserted == 1
+    assert store.query()["value"].tolist() == [32.7]
+    assert len(pd.read_csv(report.rejects_path)) == 2
+    note = store.releases()["note"].iloc[0]
+    assert "2 invalid record(s) not loaded" in note and report.rejects_path in note
+
+
+def test_each_file_is_a_release_and_a_reload_is_recognised(store, tmp_path):
+    one = write(tmp_path, "one.csv", GOOD)
+    two = write(tmp_path, "two.csv", GOOD.replace("2021", "2022"))
+    first = load_files(store, [one, two])
+    assert [r.release_id for r in first.results] == [1, 2]
+    again = load_files(store, [one])
+    assert again.results[0].duplicate_of == 1
+    assert store.counts()["releases"] == 2
+
+
+def test_same_file_read_differently_is_not_a_repeat(store, tmp_path):
+    path = write(
+        tmp_path, "trade.csv", "ref_area,year,exports,imports\nKEN,2022,2052,1500\n"
+    )
+    exports = load_files(store, [path], columns={"value": "exports"},
+                         constants={"indicator": "UNCTAD.DDS.EXP"})
+    imports = load_files(store, [path], columns={"value": "imports"},
+                         constants={"indicator": "UNCTAD.DDS.IMP"})
+    assert imports.results[0].duplicate_of is None
+    assert exports.results[0].release_id != imports.results[0].release_id
+    assert store.releases()["content_hash"].nunique() == 2
+    got = store.query().set_index("indicator")["value"].to_dict()
+    assert got == {"UNCTAD.DDS.EXP": 2052.0, "UNCTAD.DDS.IMP": 1500.0}
+
+
+def test_skip_empty_drops_blank_records_only(tmp_path):
+    path = write(
+        tmp_path, "gaps.csv",
+        "area,year,value,status\nKEN,2021,,\nKEN,2022,,M\nKEN,2023,35,\n",
+    )
+    strict = prepare([path], constants={"indicator": "IT.NET.USER.ZS"})[0]
+    assert strict.validated.problems["rule"].tolist() == ["missing-value"]
+    assert strict.validated.problems["row"].tolist() == [2]
+    lenient = prepare([path], constants={"indicator": "IT.NET.USER.ZS"}, skip_empty=True)[0]
+    assert lenient.validated.ok and lenient.skipped_empty == 1
+    # The record with a missing-value status is kept: it says the value cannot exist.
+    assert lenient.validated.frame["status"].tolist() == ["M", "A"]
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("missing.csv", None, "no such file"),
+        ("folder", "dir", "is a folder"),
+        ("empty.csv", "", "empty"),
+        ("nocols.csv", "a,b\n1,2\n", "missing column(s) indicator, area, period, value"),
+    ],
+)
+def test_unreadable_input_is_a_clear_user_error(store, tmp_path, name, make, message):
+    path = tmp_path / name
+    if make == "dir":
+        path.mkdir()
+    elif make is not None:
+        path.write_text(make)
+    with pytest.raises(DeoError, match=re.escape(message)):
+        load_files(store, [path], format=None if name != "empty.csv" else "csv")
+    assert store.counts()["releases"] == 0
