@@ -29,7 +29,7 @@ def test_annual_spellings(text):
 
 
 def test_annual_code_is_zero_padded():
-    # SDMX TIME_PERIOD is four digits; a year written without padding in the file keeps it.
+    # SDMX TIME_PERIOD years have four digits, also before the year 1000.
     p = Period.parse("0999")
     assert p.code == "0999"
     assert p.start == date(999, 1, 1)

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from deo.config import database_url
 from deo.core import DeoError
@@ -202,7 +213,7 @@ class Store:
             stmt = select(*columns).where(
                 OBS.c.indicator == indicator, OBS.c.superseded_by.is_(None)
             )
-            parts.append(pd.DataFrame(conn.execute(stmt).all(), columns=[c.name for c in columns]))
+            parts.append(_frame(conn.execute(stmt)))
         if not parts:
             return pd.DataFrame(columns=[c.name for c in columns])
         out = pd.concat(parts, ignore_index=True)
@@ -234,13 +245,8 @@ class Store:
         (True where the release holds synthetic demonstration data), and with
         ``provenance`` the release's ``source``, ``file_name``, ``loaded_at``, ``licence``.
         """
-        columns = [OBS.c[c] for c in OBSERVATION_COLUMNS] + [
-            OBS.c.release_id, OBS.c.method, REL.c.synthetic,
-        ]
-        if provenance:
-            columns += [REL.c.source, REL.c.file_name, REL.c.loaded_at, REL.c.licence]
-        stmt = select(*columns).join(REL, REL.c.id == OBS.c.release_id)
-        stmt = stmt.where(*self._vintage_filter(vintage))
+        columns = [OBS.c[c] for c in OBSERVATION_COLUMNS] + [OBS.c.release_id, OBS.c.method]
+        stmt = select(*columns).where(*self._vintage_filter(vintage))
         if indicators:
             stmt = stmt.where(OBS.c.indicator.in_(indicators))
         if areas:
@@ -253,11 +259,16 @@ class Store:
             stmt = stmt.where(OBS.c.breakdown == breakdown)
         stmt = stmt.order_by(OBS.c.indicator, OBS.c.area, OBS.c.breakdown, OBS.c.period_start,
                              OBS.c.period)
+        release_columns = [REL.c.id, REL.c.synthetic]
+        if provenance:
+            release_columns += [REL.c.source, REL.c.file_name, REL.c.loaded_at, REL.c.licence]
         with self.engine.connect() as conn:
-            result = conn.execute(stmt)
-            out = pd.DataFrame(result.all(), columns=list(result.keys()))
+            out = _read_frame(conn, stmt)
+            # Releases are few: joining them in pandas is cheaper than in SQL.
+            releases = _frame(conn.execute(select(*release_columns))).set_index("id")
         for column in ("value", "se", "ci_lower", "ci_upper"):
             out[column] = out[column].astype(float)
+        out = out.join(releases, on="release_id")
         out["synthetic"] = out["synthetic"].astype(bool)
         return out
 
@@ -275,7 +286,7 @@ class Store:
     def releases(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
             result = conn.execute(select(REL).order_by(REL.c.id))
-            return pd.DataFrame(result.all(), columns=list(result.keys()))
+            return _frame(result)
 
     def history(self, indicator: str, area: str, period: str, breakdown: str = "") -> pd.DataFrame:
         """Every stored version of one observation, oldest first, with its release."""
@@ -299,13 +310,13 @@ class Store:
         )
         with self.engine.connect() as conn:
             result = conn.execute(stmt)
-            return pd.DataFrame(result.all(), columns=list(result.keys()))
+            return _frame(result)
 
     def snapshot(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The full content of both tables, for comparing before and after an operation."""
         with self.engine.connect() as conn:
-            obs = pd.DataFrame(conn.execute(select(OBS).order_by(OBS.c.id)).all())
-            rel = pd.DataFrame(conn.execute(select(REL).order_by(REL.c.id)).all())
+            obs = _frame(conn.execute(select(OBS).order_by(OBS.c.id)))
+            rel = _frame(conn.execute(select(REL).order_by(REL.c.id)))
         return obs, rel
 
     def summary(self) -> pd.DataFrame:
@@ -325,7 +336,7 @@ class Store:
         )
         with self.engine.connect() as conn:
             result = conn.execute(stmt)
-            return pd.DataFrame(result.all(), columns=list(result.keys()))
+            return _frame(result)
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -338,3 +349,31 @@ class Store:
                 "stored_rows": conn.execute(select(func.count()).select_from(OBS)).scalar() or 0,
             }
 
+
+def _frame(result: CursorResult) -> pd.DataFrame:
+    """A result as a DataFrame. Rows become plain tuples first: pandas probes each row
+    for namedtuple fields, which is slow on SQLAlchemy rows (10x on large results)."""
+    return pd.DataFrame([tuple(row) for row in result.all()], columns=list(result.keys()))
+
+
+def _read_frame(conn: Connection, stmt: Select) -> pd.DataFrame:
+    """Run ``stmt`` on the driver's cursor and return a DataFrame.
+
+    For large reads: skipping SQLAlchemy's row objects makes a query of 16,000
+    observations about a third faster. The SQL and its bound parameters are still
+    compiled by SQLAlchemy; only dates need the SQLite storage format applied by hand
+    (ISO ``YYYY-MM-DD``, as SQLAlchemy's SQLite ``Date`` type writes them).
+    """
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    if conn.dialect.name == "sqlite":
+        params = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
+    bound = tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), bound)
+        rows = cursor.fetchall()
+        names = [d[0] for d in cursor.description]
+    finally:
+        cursor.close()
+    return pd.DataFrame(rows, columns=names)
