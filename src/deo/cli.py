@@ -359,16 +359,28 @@ def formats() -> None:
 @app.command()
 def releases() -> None:
     """Every load so far: time, source, file, content hash, licence, row counts."""
+    import pandas as pd
+
     store = _open_store()
     frame = store.releases()
     if frame.empty:
         out.print("No release yet: load a file with `deo load FILE`.")
         return
-    frame["content_hash"] = frame["content_hash"].str[:12]
-    frame["loaded_at"] = frame["loaded_at"].astype(str).str[:19]
-    shown = ["id", "loaded_at", "source", "file_name", "format", "content_hash", "licence",
-             "row_count", "inserted_count", "revised_count", "synthetic"]
-    print_frame(out, frame[shown], title="Releases")
+    shown = pd.DataFrame(
+        {
+            "release": frame["id"],
+            "loaded (UTC)": frame["loaded_at"].astype(str).str[:16],
+            "file": frame["file_name"].fillna(""),
+            "source": frame["source"],
+            "rows": frame["row_count"],
+            "new": frame["inserted_count"],
+            "revised": frame["revised_count"],
+            "licence": frame["licence"].fillna(""),
+            "hash": frame["content_hash"].str[:10],
+            "data": frame["synthetic"].map({True: "SYNTHETIC", False: ""}),
+        }
+    )
+    print_frame(out, shown, title="Releases")
 
 
 @app.command()

@@ -58,13 +58,22 @@ def load_progress(console: Console, pages: bool = False) -> Iterator:
         yield update
 
 
+#: Width of tables written to a file or a pipe (a terminal's own width is used otherwise).
+PIPED_WIDTH = 200
+
+
 def print_frame(console: Console, frame: pd.DataFrame, title: str | None = None) -> None:
+    """A table; columns that are empty in every row are left out."""
+    blank = frame.isna() | frame.astype(str).isin(["", "None", "nan", "<NA>"])
+    frame = frame.loc[:, ~blank.all()] if len(frame) else frame
     table = Table(title=title, show_lines=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*(escape(_cell(v)) for v in row))
+    if not console.is_terminal:
+        console.width = PIPED_WIDTH  # a file or a pipe: do not wrap at 80 columns
     console.print(table)
 
 
@@ -238,7 +247,7 @@ def print_explanation(
     )
     print_frame(
         console,
-        versions[["release_id", "value", "status", "se", "loaded_at", "source", "file_name",
-                  "content_hash", "licence", "as_of", "method", "superseded_by"]],
+        versions[["release_id", "value", "status", "se", "loaded_at", "file_name", "source",
+                  "licence", "as_of", "method", "content_hash", "superseded_by"]],
         title="Every stored version (a release supersedes the one before)",
     )
