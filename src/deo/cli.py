@@ -38,8 +38,8 @@ app = typer.Typer(
 pull_app = typer.Typer(help="Fetch data from a public API and load it as a release.")
 app.add_typer(pull_app, name="pull")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 LANG = typer.Option("en", "--lang", help="Language of names: en, fr, es or zh.")
 

@@ -220,7 +220,9 @@ def test_bad_uncertainty_value(check, cells, column, value):
     result = check(UNC_HEADER, GOOD + ",1.2,30,35", f"IT.NET.USER.ZS,KEN,2021,30,,{cells}")
     p = only_problem(result)
     assert (p.row, p.column, p.value, p.rule) == (3, column, value, "bad-uncertainty")
-    assert "non-negative" in p.expected
+    # A standard error cannot be negative; a confidence bound can (a change, a balance).
+    expected = "a finite non-negative number" if column == "std_err" else "a finite number"
+    assert p.expected.startswith(expected)
     assert_rejected(result, 3, "bad-uncertainty", column)
 
 
@@ -430,3 +432,9 @@ def test_numeric_value_columns(catalogue):
     ]
     assert result.frame["period"].tolist() == ["2020"]
     assert result.frame["status"].tolist() == ["M"]
+
+
+def test_negative_confidence_bound_is_accepted(check):
+    result = check(UNC_HEADER, "IT.NET.USER.ZS,KEN,2021,0.5,,0.2,-0.3,1.3")
+    assert result.ok
+    assert result.frame[["se", "ci_lower", "ci_upper"]].values.tolist() == [[0.2, -0.3, 1.3]]

@@ -45,7 +45,8 @@ class Period:
             return cls(start, _month_end(year, 3 * quarter), f"{year:04d}-Q{quarter}", "Q")
         if m := _MONTH.match(raw):
             year, month = int(m.group(1)), int(m.group(2))
-            return cls(date(year, month, 1), _month_end(year, month), f"{year:04d}-{month:02d}", "M")
+            code = f"{year:04d}-{month:02d}"
+            return cls(date(year, month, 1), _month_end(year, month), code, "M")
         raise PeriodError(f"{raw!r} is not {EXPECTED}")
 
     @property

@@ -26,22 +26,24 @@ from deo.sources.connectors.cache import is_offline
 from deo.sources.load import LoadProgress, load_files, load_pulled
 from deo.store import LoadResult, Store
 
+UNCTAD_TERMS = "UNCTADstat terms of use"
+
 #: Reference files and how a user would load each (``deo load FILE --column ... --set ...``).
 REFERENCE_LOADS: tuple[dict, ...] = (
     {"file": "wdi_digital.csv", "source": "World Bank WDI (via the reference data folder)",
      "licence": "CC-BY-4.0"},
     {"file": "unctad_ict_business_core_indicators.csv",
-     "source": "UNCTAD core indicators on ICT use by businesses", "licence": "UNCTADstat terms of use",
+     "source": "UNCTAD core indicators on ICT use by businesses", "licence": UNCTAD_TERMS,
      # The published table holds a few impossible percentages (PHL B10 2017 = 115.26):
      # they go to the rejects file, the rest loads.
      "columns": {"value": "value_pct"}, "skip_invalid": True},
     {"file": "unctad_dds_trade_2019_2023.csv",
-     "source": "UNCTAD digitally deliverable services exports", "licence": "UNCTADstat terms of use",
+     "source": "UNCTAD digitally deliverable services exports", "licence": UNCTAD_TERMS,
      "columns": {"value": "dds_exports_musd", "status": "obs_status_exp"},
      # Aggregates such as WLD and SSF (World Bank codes, not economies) go to rejects.
      "constants": {"indicator": "UNCTAD.DDS.EXP"}, "skip_empty": True, "skip_invalid": True},
     {"file": "unctad_dds_trade_2019_2023.csv",
-     "source": "UNCTAD digitally deliverable services imports", "licence": "UNCTADstat terms of use",
+     "source": "UNCTAD digitally deliverable services imports", "licence": UNCTAD_TERMS,
      "columns": {"value": "dds_imports_musd", "status": "obs_status_imp"},
      "constants": {"indicator": "UNCTAD.DDS.IMP"}, "skip_empty": True, "skip_invalid": True},
 )

@@ -190,10 +190,15 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
         bad = (num.isna() & (num_text != "")) | np.isinf(num)
         if column == "se":
             bad |= num < 0
-        problems.add(bad, column, num_text, "a finite non-negative number or empty", "bad-uncertainty")
+        expected = "a finite non-negative number or empty" if column == "se" else (
+            "a finite number or empty"
+        )
+        problems.add(bad, column, num_text, expected, "bad-uncertainty")
         uncertainty[column] = num
     crossed = uncertainty["ci_lower"] > uncertainty["ci_upper"]
-    problems.add(crossed, "ci_lower", _text(raw, "ci_lower"), "ci_lower <= ci_upper", "bad-uncertainty")
+    problems.add(
+        crossed, "ci_lower", _text(raw, "ci_lower"), "ci_lower <= ci_upper", "bad-uncertainty"
+    )
 
     # Breakdowns: codes from each dimension's code list, allowed by the indicator.
     dims = [c for c in raw.columns if c in DIMENSIONS]
