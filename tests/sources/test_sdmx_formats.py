@@ -604,9 +604,9 @@ def test_each_sniff_claims_only_its_own_files(tmp_path):
 
 
 def test_formats_register_themselves():
-    from deo.sources.formats import _REGISTRY
+    from deo.sources.formats import formats
 
     for name, (module, suffix) in FORMATS.items():
-        fmt = _REGISTRY[name]
+        fmt = formats()[name]
         assert fmt.read is module.read and fmt.write is module.write
         assert suffix in fmt.extensions

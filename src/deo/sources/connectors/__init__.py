@@ -13,7 +13,6 @@ all connectors share (retries with exponential backoff, ``Retry-After``) is
 from __future__ import annotations
 
 import email.utils
-import importlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from deo.core import DeoError
+from deo.registry import Registry
 
 if TYPE_CHECKING:
     import httpx
@@ -65,41 +65,13 @@ class Connector:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-_REGISTRY: dict[str, Connector] = {}
-
 #: Modules that register connectors; imported on first use so start-up stays light.
-_MODULES = (
-    "deo.sources.connectors.worldbank",
-    "deo.sources.connectors.sdmx_rest",
+REGISTRY: Registry[Connector] = Registry(
+    "connector", ("deo.sources.connectors.worldbank", "deo.sources.connectors.sdmx_rest")
 )
-_loaded = False
-
-
-def register(connector: Connector) -> Connector:
-    _REGISTRY[connector.name] = connector
-    return connector
-
-
-def _ensure_loaded() -> None:
-    global _loaded
-    if not _loaded:
-        for module in _MODULES:
-            importlib.import_module(module)
-        _loaded = True
-
-
-def connectors() -> dict[str, Connector]:
-    _ensure_loaded()
-    return dict(_REGISTRY)
-
-
-def get_connector(name: str) -> Connector:
-    _ensure_loaded()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise DeoError(f"unknown connector {name!r}; known connectors: {known}") from None
+register = REGISTRY.register
+connectors = REGISTRY.all
+get_connector = REGISTRY.get
 
 
 # -- HTTP ---------------------------------------------------------------------------

@@ -15,7 +15,6 @@ Adding a format is adding one module that calls :func:`register`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from deo.core import DeoError
+from deo.registry import Registry
 
 Reader = Callable[..., pd.DataFrame]
 Writer = Callable[..., None]
@@ -42,62 +42,38 @@ class FileFormat:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-_REGISTRY: dict[str, FileFormat] = {}
-
 #: Modules that register formats; imported on first use so start-up stays light.
-_MODULES = (
-    "deo.sources.formats.tidy_csv",
-    "deo.sources.formats.wide_csv",
-    "deo.sources.formats.xlsx",
-    "deo.sources.formats.parquet",
-    "deo.sources.formats.sdmx_csv",
-    "deo.sources.formats.sdmx_ml",
-    "deo.sources.formats.sdmx_json",
+REGISTRY: Registry[FileFormat] = Registry(
+    "format",
+    (
+        "deo.sources.formats.tidy_csv",
+        "deo.sources.formats.wide_csv",
+        "deo.sources.formats.xlsx",
+        "deo.sources.formats.parquet",
+        "deo.sources.formats.sdmx_csv",
+        "deo.sources.formats.sdmx_ml",
+        "deo.sources.formats.sdmx_json",
+    ),
 )
-_loaded = False
-
-
-def register(fmt: FileFormat) -> FileFormat:
-    _REGISTRY[fmt.name] = fmt
-    return fmt
-
-
-def _ensure_loaded() -> None:
-    global _loaded
-    if not _loaded:
-        for module in _MODULES:
-            importlib.import_module(module)
-        _loaded = True
-
-
-def formats() -> dict[str, FileFormat]:
-    _ensure_loaded()
-    return dict(_REGISTRY)
-
-
-def get_format(name: str) -> FileFormat:
-    _ensure_loaded()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise DeoError(f"unknown format {name!r}; known formats: {known}") from None
+register = REGISTRY.register
+formats = REGISTRY.all
+get_format = REGISTRY.get
 
 
 def detect_format(path: Path) -> FileFormat:
     """Pick a format from the file's content first, then its extension."""
-    _ensure_loaded()
+    registered = formats().values()
     head = b""
     if path.exists():
         with path.open("rb") as fh:
             head = fh.read(4096)
-    for fmt in _REGISTRY.values():
+    for fmt in registered:
         if fmt.sniff and head and fmt.sniff(head):
             return fmt
     suffix = "".join(path.suffixes[-2:]).lower() if len(path.suffixes) > 1 else ""
     for candidate in (suffix, path.suffix.lower()):
-        for fmt in _REGISTRY.values():
+        for fmt in registered:
             if candidate and candidate in fmt.extensions:
                 return fmt
-    known = ", ".join(sorted(_REGISTRY))
+    known = ", ".join(sorted(formats()))
     raise DeoError(f"{path}: cannot tell the file format; pass --format (one of {known})")
