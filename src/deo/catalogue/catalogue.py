@@ -54,6 +54,12 @@ class Catalogue:
             if area.code in self.areas:
                 raise DeoError(f"area code {area.code} is defined twice in the catalogue")
             self.areas[area.code] = area
+        self.area_aliases: dict[str, str] = {}
+        for area in areas:
+            for alias in area.aliases:
+                if alias in self.areas or alias in self.area_aliases:
+                    raise DeoError(f"area alias {alias} of {area.code} is already a code")
+                self.area_aliases[alias] = area.code
         self.region_children = region_children
         self._iso2 = {a.iso2: a.code for a in areas if a.iso2}
 
@@ -72,11 +78,18 @@ class Catalogue:
         return self.indicators[resolved[0]]
 
     # -- areas ----------------------------------------------------------------------
+    def resolve_area(self, text: str) -> str | None:
+        """The area code for a code or an alias (World Bank ``HIC`` -> ``WB_HIC``), or None."""
+        code = str(text).strip()
+        if code in self.areas:
+            return code
+        return self.area_aliases.get(code)
+
     def area(self, code: str) -> Area:
-        found = self.areas.get(str(code).strip())
-        if found is None:
+        resolved = self.resolve_area(code)
+        if resolved is None:
             raise DeoError(f"unknown area {code!r}{self.area_hint(code)}")
-        return found
+        return self.areas[resolved]
 
     def area_hint(self, code: str) -> str:
         """A 'did you mean' for an area code that is not ours (alpha-2, lower case...)."""
@@ -101,6 +114,11 @@ class Catalogue:
             return [area.code]
         if area.kind == "group":
             return self.groups[area.code].members(on)
+        if area.kind == "aggregate":
+            raise DeoError(
+                f"{area.code} ({area.label()}) is an aggregate defined by its publisher; "
+                "its members are not in the catalogue. Query it with --area instead."
+            )
         out: set[str] = set()
         stack = [area.code]
         while stack:
@@ -188,6 +206,18 @@ def _areas_from_files(folder: Path) -> tuple[list[Area], dict[str, list[str]]]:
             if parent := entry.get("parent"):
                 children.setdefault(parent, []).append(code)
             children.setdefault(code, []).extend(entry.get("members", []))
+    aggregates = folder / "aggregates.toml"
+    if aggregates.exists():
+        for entry in _read(aggregates).get("aggregate", []):
+            areas.append(
+                Area(
+                    code=entry["code"],
+                    kind="aggregate",
+                    name=_texts(entry, "name", aggregates, required=True),
+                    note=f"aggregate published by {entry.get('publisher', 'its publisher')}",
+                    aliases=tuple(entry.get("aliases", ())),
+                )
+            )
     return areas, children
 
 
@@ -199,7 +229,7 @@ def get_catalogue(user_dir: Path | None = None) -> Catalogue:
     codelists = read_codelists(toml_files(PACKAGE_DIR / "codelists", user / "codelists"))
     extra_areas, children = _areas_from_files(PACKAGE_DIR / "areas")
     groups = read_groups(toml_files(PACKAGE_DIR / "areas" / "groups"))
-    group_areas = [Area(code=g.code, kind="group", name=g.name) for g in groups]
+    group_areas = [Area(code=g.code, kind="group", name=g.name, aliases=g.aliases) for g in groups]
     areas = _economies() + extra_areas + group_areas
     return Catalogue(indicators, codelists, areas, children, groups)
 

@@ -117,6 +117,7 @@ def read_groups(paths: Iterable[Path]) -> list[Group]:
                 source=head.get("source", ""),
                 kind=head.get("kind", "group"),
                 memberships=members,
+                aliases=tuple(head.get("aliases", ())),
             )
         )
     return out

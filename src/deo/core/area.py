@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-AREA_KINDS = ("economy", "region", "group")
+AREA_KINDS = ("economy", "region", "group", "aggregate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +13,9 @@ class Area:
     """An economy, a region or a group.
 
     Economies use ISO 3166-1 alpha-3 (plus the World Bank's XKX and CHI); M49 regions
-    use their three-digit M49 code; groups use a short upper-case id (LDC, ECOWAS...).
+    use their three-digit M49 code; groups use a short upper-case id (LDC, ECOWAS...);
+    aggregates are a publisher's own groups whose members we do not hold (World Bank WLD,
+    SSF...). ``aliases`` are other codes that mean this area in loaded files.
     """
 
     code: str
@@ -22,6 +24,7 @@ class Area:
     m49: str | None = None
     iso2: str | None = None
     note: str | None = None
+    aliases: tuple[str, ...] = ()
 
     def label(self, lang: str = "en") -> str:
         return self.name.get(lang) or self.name["en"]
@@ -52,6 +55,7 @@ class Group:
     source: str
     kind: str = "group"
     memberships: tuple[Membership, ...] = field(default_factory=tuple)
+    aliases: tuple[str, ...] = ()
 
     def members(self, on: date | None = None) -> list[str]:
         """Economies that are members on ``on`` (today's list if None)."""

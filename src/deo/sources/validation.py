@@ -20,7 +20,9 @@ from deo.core.period import EXPECTED as PERIOD_EXPECTED
 
 PROBLEM_COLUMNS = ["row", "column", "value", "expected", "rule"]
 UNCERTAINTY = ("se", "ci_lower", "ci_upper")
-AREA_EXPECTED = "an ISO 3166-1 alpha-3 code, an M49 region or a group code (see `deo areas`)"
+AREA_EXPECTED = (
+    "an ISO 3166-1 alpha-3 code, an M49 region, a group or an aggregate code (see `deo areas`)"
+)
 
 
 @dataclass
@@ -138,11 +140,17 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
     fixed = resolved.map(lambda r: r[1] if isinstance(r, tuple) else {})
 
     # Area.
-    area = _text(raw, "area")
-    bad_area = ~area.isin(catalogue.areas.keys())
+    # Area (codes or aliases such as the World Bank's HIC for the group WB_HIC).
+    area_text = _text(raw, "area")
+    area = _map_unique(area_text, catalogue.resolve_area)
+    bad_area = area.isna()
     if bad_area.any():
-        hint = _map_unique(area[bad_area], catalogue.area_hint).reindex(area.index).fillna("")
-        problems.add(bad_area, "area", area, AREA_EXPECTED + hint, "unknown-area")
+        hint = _map_unique(area_text[bad_area], catalogue.area_hint)
+        problems.add(
+            bad_area, "area", area_text, AREA_EXPECTED + hint.reindex(area.index).fillna(""),
+            "unknown-area",
+        )
+    area = area.fillna(area_text)
 
     # Period.
     period_text = _text(raw, "period")
@@ -207,7 +215,9 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
         text = _text(raw, dim)
         codelist = catalogue.codelists.get(DIMENSIONS[dim])
         if DIMENSIONS[dim] == "AREA":
-            canon = text.where(text.isin(catalogue.areas.keys()) | text.isin(["", TOTAL]))
+            canon = _map_unique(
+                text, lambda t: TOTAL if t in ("", TOTAL) else catalogue.resolve_area(t)
+            )
             expected = "an area code for the partner"
         elif codelist is None:
             canon = text
