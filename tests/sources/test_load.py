@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from deo.core import DeoError, LoadRejected
-from deo.sources.load import load_files, prepare
+from deo.sources.load import load_files, prepare, read_file
 
 GOOD = "indicator,area,year,value\nIT.NET.USER.ZS,KEN,2021,29.5\nIT.NET.USER.ZS,UGA,2021,10.3\n"
 BAD = (
@@ -118,3 +118,65 @@ def test_unreadable_input_is_a_clear_user_error(store, tmp_path, name, make, mes
     with pytest.raises(DeoError, match=re.escape(message)):
         load_files(store, [path], format=None if name != "empty.csv" else "csv")
     assert store.counts()["releases"] == 0
+
+
+# -- naming columns and constants: a breakdown is never silently read as a total ----------
+
+GENDERED = "indicator,area,year,gender,value\n" + "".join(
+    f"IT.NET.USER.ZS,KEN,2022,{g},{v}\n" for g, v in (("female", 30.1), ("male", 35.2))
+)
+
+
+def test_column_option_names_a_breakdown_column(tmp_path):
+    path = write(tmp_path, "g.csv", GENDERED)
+    [item] = prepare([path], columns={"sex": "gender"})
+    assert item.validated.ok, item.validated.problem_list()
+    assert item.validated.frame["breakdown"].tolist() == ["SEX=F", "SEX=M"]
+    assert item.validated.frame["value"].tolist() == [30.1, 35.2]
+
+
+def test_an_unmapped_extra_column_is_reported_as_ignored(tmp_path):
+    path = write(tmp_path, "g.csv", GENDERED)
+    raw, _ = read_file(path)
+    assert raw.attrs["ignored_columns"] == ["gender"]
+
+
+def test_set_option_takes_a_dimension_in_any_case(tmp_path):
+    path = write(tmp_path, "women.csv", "area,year,value\nKEN,2022,30.1\n")
+    [item] = prepare([path], constants={"Indicator": "IT.NET.USER.ZS", "sex": "F"})
+    assert item.validated.frame["breakdown"].tolist() == ["SEX=F"]
+
+
+@pytest.mark.parametrize("option", ["columns", "constants"])
+def test_an_unknown_option_name_is_an_error(tmp_path, option):
+    path = write(tmp_path, "g.csv", GENDERED)
+    with pytest.raises(DeoError, match="'gendre' is not a column deo knows"):
+        prepare([path], **{option: {"gendre": "gender"}})
+
+
+@pytest.mark.parametrize(
+    ("cell", "rule", "column"),
+    [("female", "bad-breakdown", "breakdown"), ("GENDER=F", "unknown-dimension", "breakdown")],
+)
+def test_a_breakdown_key_we_cannot_read_is_reported(tmp_path, cell, rule, column):
+    header = "indicator,area,period,breakdown,value\n"
+    path = write(tmp_path, "b.csv", f"{header}IT.NET.USER.ZS,KEN,2022,{cell},3\n")
+    [item] = prepare([path])
+    problems = item.validated.problems
+    assert problems["rule"].tolist() == [rule]
+    assert problems["row"].tolist() == [2]
+    assert problems["column"].tolist() == [column]
+    assert item.validated.frame.empty
+
+
+def test_an_unknown_sdmx_dimension_is_reported(tmp_path):
+    path = write(
+        tmp_path, "x.sdmx.csv",
+        "DATAFLOW,INDICATOR,REF_AREA,COUNTY,TIME_PERIOD,OBS_VALUE\n"
+        "X:Y(1.0),IT.NET.USER.ZS,KEN,NAIROBI,2022,50\n",
+    )
+    [item] = prepare([path])
+    assert item.validated.problems["rule"].tolist() == ["unknown-dimension"]
+    assert "COUNTY" in item.validated.problems["column"].tolist()
+    [mapped] = prepare([path], columns={"URBANISATION": "COUNTY"}, skip_empty=False)
+    assert mapped.validated.problems["rule"].tolist() == ["unknown-code"]

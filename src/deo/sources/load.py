@@ -21,7 +21,7 @@ from deo.catalogue import Catalogue, get_catalogue
 from deo.config import rejects_dir
 from deo.core import DeoError, LoadRejected
 from deo.sources.connectors import Pulled
-from deo.sources.formats import FileFormat, detect_format, get_format
+from deo.sources.formats import FileFormat, canonical_options, detect_format, get_format
 from deo.sources.validation import Validated, validate
 from deo.store import LoadResult, ReleaseBatch, Store
 
@@ -100,7 +100,10 @@ def read_file(
     fmt = get_format(format) if format else detect_format(path)
     if fmt.read is None:
         raise DeoError(f"{path.name}: the {fmt.name} format can be written but not read")
-    options = {"columns": columns, "constants": constants}
+    options = {
+        "columns": canonical_options(columns, "--column"),
+        "constants": canonical_options(constants, "--set"),
+    }
     if sheet:
         options["sheet"] = sheet
     return fmt.read(path, **options), fmt

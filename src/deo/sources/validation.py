@@ -2,7 +2,8 @@
 
 Every rule is checked on every row, so one report lists all problems at once. Rules:
 unknown-indicator, unknown-area, bad-period, not-a-number, missing-value, bad-status,
-bad-uncertainty, unknown-code, breakdown-not-allowed, out-of-range, duplicate-key.
+bad-uncertainty, bad-breakdown, unknown-dimension, unknown-code, breakdown-not-allowed,
+out-of-range, duplicate-key.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ from deo.core.observation import OBSERVATION_COLUMNS, ROW_COLUMN
 from deo.core.period import EXPECTED as PERIOD_EXPECTED
 
 PROBLEM_COLUMNS = ["row", "column", "value", "expected", "rule"]
+#: Raw-frame columns that are not breakdowns. FREQ (an SDMX key dimension) is implied by
+#: the period's own form, so it is dropped rather than reported.
+KNOWN_COLUMNS = frozenset(
+    {"indicator", "area", "period", "value", "status", "se", "ci_lower", "ci_upper",
+     ROW_COLUMN, "FREQ"}
+)
+DIMENSION_LIST = ", ".join(DIMENSIONS)
 UNCERTAINTY = ("se", "ci_lower", "ci_upper")
 AREA_EXPECTED = (
     "an ISO 3166-1 alpha-3 code, an M49 region, a group or an aggregate code (see `deo areas`)"
@@ -207,6 +215,22 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
     problems.add(
         crossed, "ci_lower", _text(raw, "ci_lower"), "ci_lower <= ci_upper", "bad-uncertainty"
     )
+
+    # Columns that would be breakdowns but are not ours: never silently read as totals.
+    for column in raw.columns:
+        if column in KNOWN_COLUMNS or column in DIMENSIONS:
+            continue
+        text = _text(raw, column)
+        used = ~text.isin(["", TOTAL])
+        if column == "breakdown":
+            expected = "a breakdown key DIMENSION=CODE;... with dimensions " + DIMENSION_LIST
+            problems.add(used, column, text, expected, "bad-breakdown")
+        else:
+            expected = (
+                f"a breakdown dimension deo knows ({DIMENSION_LIST}); name yours with "
+                f"--column DIMENSION={raw.attrs.get('source_columns', {}).get(column, column)}"
+            )
+            problems.add(used, column, text, expected, "unknown-dimension")
 
     # Breakdowns: codes from each dimension's code list, allowed by the indicator.
     dims = [c for c in raw.columns if c in DIMENSIONS]

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from deo.core import DeoError
+from deo.core.breakdown import DIMENSIONS
 from deo.registry import Registry
 
 Reader = Callable[..., pd.DataFrame]
@@ -58,6 +59,34 @@ REGISTRY: Registry[FileFormat] = Registry(
 register = REGISTRY.register
 formats = REGISTRY.all
 get_format = REGISTRY.get
+
+
+#: Names that ``--column`` and ``--set`` accept, besides the breakdown dimensions.
+OPTION_NAMES = (
+    "indicator", "area", "period", "value", "status", "se", "ci_lower", "ci_upper", "breakdown",
+)
+
+
+def canonical_options(options: dict[str, str] | None, flag: str) -> dict[str, str]:
+    """Reader options (``--column``, ``--set``) keyed by canonical names.
+
+    ``Value`` becomes ``value`` and ``sex`` becomes ``SEX``; a name that is neither is an
+    error, never silently ignored.
+    """
+    out: dict[str, str] = {}
+    for name, value in (options or {}).items():
+        key = name.strip()
+        if key.casefold() in OPTION_NAMES:
+            key = key.casefold()
+        elif key.upper() in DIMENSIONS:
+            key = key.upper()
+        else:
+            raise DeoError(
+                f"{flag} {name}={value}: {name!r} is not a column deo knows; use one of "
+                f"{', '.join(OPTION_NAMES)} or a breakdown dimension ({', '.join(DIMENSIONS)})"
+            )
+        out[key] = value
+    return out
 
 
 def detect_format(path: Path) -> FileFormat:

@@ -338,10 +338,14 @@ def raw_frame(
         raw[name] = value
         source[name] = f"--set {name}"
     taken = set(found.values())
+    # Breakdown dimensions named by the user (--column SEX=GENDER) or by their SDMX id.
+    named = {theirs.casefold(): ours for ours, theirs in (columns or {}).items()
+             if ours in DIMENSIONS}
     for dim in dimensions:
         if dim in taken or dim.upper() in KNOWN_ATTRIBUTES or dim not in table:
             continue
-        name = dim.upper() if dim.upper() in DIMENSIONS else dim
+        name = named.get(dim.casefold()) or (dim.upper() if dim.upper() in DIMENSIONS else dim)
+        # Unknown dimensions stay under their own id: validation reports them.
         raw[name] = table[dim].to_numpy()
         source[name] = dim
     raw[ROW_COLUMN] = list(rows)

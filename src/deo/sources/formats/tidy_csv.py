@@ -44,20 +44,21 @@ def match_columns(
     """Map canonical names to the file's column names; a clear error if one is missing."""
     by_fold = {fold_header(h): h for h in header}
     found: dict[str, str] = {}
+    for canonical, explicit in (columns or {}).items():
+        if explicit not in header:
+            raise DeoError(f"{file}: no column {explicit!r} (columns: {', '.join(header)})")
+        found[canonical] = explicit
     for canonical, spellings in COLUMN_SPELLINGS.items():
-        explicit = (columns or {}).get(canonical)
-        if explicit:
-            if explicit not in header:
-                raise DeoError(f"{file}: no column {explicit!r} (columns: {', '.join(header)})")
-            found[canonical] = explicit
+        if canonical in found:
             continue
         for spelling in spellings:
-            if spelling in by_fold:
+            if spelling in by_fold and by_fold[spelling] not in found.values():
                 found[canonical] = by_fold[spelling]
                 break
     for dim in DIMENSIONS:
-        if dim.casefold() in by_fold:
-            found[dim] = by_fold[dim.casefold()]
+        theirs = by_fold.get(dim.casefold())
+        if dim not in found and theirs and theirs not in found.values():
+            found[dim] = theirs
     missing = [c for c in REQUIRED if c not in found and c not in (constants or {})]
     if missing:
         hints = "; ".join(f"{c}: one of {', '.join(COLUMN_SPELLINGS[c])}" for c in missing)
@@ -92,14 +93,17 @@ def to_raw(
             found.setdefault(dim, "breakdown")
     raw[ROW_COLUMN] = range(first_row, first_row + len(raw))
     raw.attrs["source_columns"] = found
+    raw.attrs["ignored_columns"] = [h for h in header if h not in found.values()]
     return raw
 
 
 def _parse_key(text: str) -> dict[str, str]:
+    """A breakdown key as dimension columns; a malformed key is kept whole in a column
+    ``breakdown`` that validation reports (never silently read as a total)."""
     try:
         return parse_breakdown_key(text)
     except ValueError:
-        return {"BREAKDOWN": text}
+        return {"breakdown": text}
 
 
 def read(path: Path, columns=None, constants=None, sheet=None) -> pd.DataFrame:

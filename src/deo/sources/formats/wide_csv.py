@@ -81,6 +81,7 @@ def melt(table: pd.DataFrame, file: str, first_row: int, columns=None, constants
     raw[ROW_COLUMN] = long[ROW_COLUMN]
     raw = raw.sort_values(ROW_COLUMN, kind="stable").reset_index(drop=True)
     raw.attrs["source_columns"] = {**found, "period": "(year columns)", "value": "(year cell)"}
+    raw.attrs["ignored_columns"] = [c for c in ids if c not in found.values()]
     return raw
 
 
