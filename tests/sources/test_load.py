@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -81,7 +82,10 @@ def test_same_file_read_differently_is_not_a_repeat(store, tmp_path):
                          constants={"indicator": "UNCTAD.DDS.IMP"})
     assert imports.results[0].duplicate_of is None
     assert exports.results[0].release_id != imports.results[0].release_id
-    assert store.releases()["content_hash"].nunique() == 2
+    releases = store.releases()
+    # The content hash is the file's own sha256, the same for both; the data differ.
+    assert set(releases["content_hash"]) == {hashlib.sha256(path.read_bytes()).hexdigest()}
+    assert releases["data_hash"].nunique() == 2
     got = store.query().set_index("indicator")["value"].to_dict()
     assert got == {"UNCTAD.DDS.EXP": 2052.0, "UNCTAD.DDS.IMP": 1500.0}
 
@@ -180,3 +184,30 @@ def test_an_unknown_sdmx_dimension_is_reported(tmp_path):
     assert "COUNTY" in item.validated.problems["column"].tolist()
     [mapped] = prepare([path], columns={"URBANISATION": "COUNTY"}, skip_empty=False)
     assert mapped.validated.problems["rule"].tolist() == ["unknown-code"]
+
+
+def test_the_same_observations_in_another_format_are_recognised(store, tmp_path):
+    from deo.sources.formats import get_format
+
+    csv_file = write(tmp_path, "one.csv", GOOD)
+    first = load_files(store, [csv_file])
+    parquet_file = tmp_path / "one.parquet"
+    get_format("parquet").write(store.query(), parquet_file)
+    again = load_files(store, [parquet_file], format="parquet")
+    assert again.results[0].duplicate_of == first.results[0].release_id
+    assert store.counts()["releases"] == 1
+
+
+def test_records_rejected_once_load_when_fixed(store, tmp_path):
+    path = write(tmp_path, "bad.csv", BAD)
+    load_files(store, [path], skip_invalid=True, rejects_folder=tmp_path / "r")
+    fixed = write(tmp_path, "bad.csv", BAD.replace(",140", ",41").replace("XXX", "UGA"))
+    report = load_files(store, [fixed])
+    assert (report.results[0].inserted, report.results[0].unchanged) == (2, 1)
+
+
+def test_a_file_with_no_valid_record_makes_no_release(store, tmp_path):
+    path = write(tmp_path, "allbad.csv", "indicator,area,year,value\nIT.NET.USER.ZS,XXX,2022,1\n")
+    with pytest.raises(DeoError, match="nothing to load from allbad.csv"):
+        load_files(store, [path], skip_invalid=True, rejects_folder=tmp_path / "r")
+    assert store.counts()["releases"] == 0

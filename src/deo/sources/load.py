@@ -9,7 +9,6 @@ A file whose content was loaded before is recognised by its hash and not stored 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,19 +52,12 @@ class LoadReport:
     rejects_path: str | None = None
 
 
-def file_hash(path: Path, options: dict | None = None) -> str:
-    """sha256 (hex) of the file's bytes and of the options that shape its reading.
-
-    The same file read with other options (another column as the value, another
-    constant indicator) gives other observations, so it must not count as a repeat.
-    """
+def file_hash(path: Path) -> str:
+    """sha256 (hex) of the file's bytes, as ``sha256sum`` prints it."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    shaping = {k: v for k, v in (options or {}).items() if v}
-    if shaping:
-        digest.update(json.dumps(shaping, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -137,10 +129,7 @@ def prepare(
         if progress:
             progress("validate", done, len(paths))
         checked = validate(raw, Path(path).name, catalogue)
-        options = {"format": format, "columns": columns, "constants": constants,
-                   "sheet": sheet, "skip_empty": skip_empty}
-        digest = file_hash(Path(path), options)
-        prepared.append(FileLoad(Path(path), fmt, digest, checked, skipped))
+        prepared.append(FileLoad(Path(path), fmt, file_hash(Path(path)), checked, skipped))
     return prepared
 
 
@@ -198,12 +187,19 @@ def load_files(
         catalogue=catalogue,
         progress=progress,
     )
-    # A file loaded before is skipped by the store; its problems are not news.
-    files_new = [f for f in files if store.find_release(f.content_hash) is None]
-    problems = [p for item in files_new for p in item.validated.problem_list()]
-    rejects_path = str(write_rejects(files_new, rejects_folder)) if problems else None
+    # A file whose valid records were all loaded before is skipped by the store: its
+    # problems are not news (and `deo demo` run twice writes no second rejects file).
+    new = [f for f in files if store.find_release(f.validated.frame) is None]
+    problems = [p for item in new for p in item.validated.problem_list()]
+    rejects_path = str(write_rejects(new, rejects_folder)) if problems else None
     if problems and not skip_invalid:
         raise LoadRejected(problems, rejects_path)
+    empty = [item.path.name for item in new if item.validated.frame.empty]
+    if empty:
+        raise DeoError(
+            f"nothing to load from {', '.join(empty)}: no valid record"
+            + (f"; the rejected ones, with reasons, are in {rejects_path}" if rejects_path else "")
+        )
     batches = [
         ReleaseBatch(
             frame=item.validated.frame,

@@ -22,7 +22,10 @@ class Release(Base):
     source: Mapped[str] = mapped_column(Text, nullable=False)
     file_name: Mapped[str | None] = mapped_column(Text)
     format: Mapped[str | None] = mapped_column(String(32))
+    #: sha256 of the file or API answer as received (provenance: anyone can check it).
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    #: Hash of the observations themselves, to recognise a repeated load (migration 0002).
+    data_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     licence: Mapped[str | None] = mapped_column(Text)
     row_count: Mapped[int] = mapped_column(Integer, nullable=False)
     inserted_count: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Connection,
@@ -79,9 +81,9 @@ class Store:
         self.engine.dispose()
 
     # -- writing --------------------------------------------------------------------
-    def find_release(self, content_hash: str, conn: Connection | None = None) -> int | None:
-        """The first release with this content hash, or None."""
-        stmt = select(func.min(REL.c.id)).where(REL.c.content_hash == content_hash)
+    def find_release(self, frame: pd.DataFrame, conn: Connection | None = None) -> int | None:
+        """The first release that held exactly these observations, or None."""
+        stmt = select(func.min(REL.c.id)).where(REL.c.data_hash == observations_hash(frame))
         if conn is not None:
             return conn.execute(stmt).scalar()
         with self.engine.connect() as own:
@@ -98,9 +100,9 @@ class Store:
 
         Each frame has :data:`OBSERVATION_COLUMNS` plus ``period_start``/``period_end``
         (and optionally ``method``). Observations identical to the current ones are not
-        stored again; changed ones supersede the current row. A batch whose content hash
-        was loaded before is recognised and skipped. ``progress(rows_done, rows_total)``
-        is called as rows are written.
+        stored again; changed ones supersede the current row. A batch holding exactly the
+        observations of an earlier release is recognised and skipped.
+        ``progress(rows_done, rows_total)`` is called as rows are written.
         """
         total = sum(len(b.frame) for b in batches)
         done = 0
@@ -122,7 +124,10 @@ class Store:
         progress: Callable[[int, int], None] | None,
     ) -> LoadResult:
         frame = batch.frame
-        previous = self.find_release(batch.content_hash, conn)
+        data_hash = observations_hash(frame)
+        previous = conn.execute(
+            select(func.min(REL.c.id)).where(REL.c.data_hash == data_hash)
+        ).scalar()
         if previous is not None:
             return LoadResult(previous, len(frame), 0, 0, len(frame), duplicate_of=previous)
         frame = frame.copy()
@@ -143,6 +148,7 @@ class Store:
                 file_name=batch.file_name,
                 format=batch.format,
                 content_hash=batch.content_hash,
+                data_hash=data_hash,
                 licence=batch.licence,
                 row_count=len(frame),
                 inserted_count=int((~existing).sum()),
@@ -348,6 +354,22 @@ class Store:
                 or 0,
                 "stored_rows": conn.execute(select(func.count()).select_from(OBS)).scalar() or 0,
             }
+
+
+def observations_hash(frame: pd.DataFrame) -> str:
+    """sha256 (hex) identifying a set of observations, whatever their order or origin.
+
+    Each observation (key, value, status, uncertainty, method) is hashed with pandas'
+    vectorised row hash; the sorted row hashes are then hashed together.
+    """
+    columns = [*KEY, *COMPARED]
+    data = frame.reindex(columns=columns)
+    for column in ("value", "se", "ci_lower", "ci_upper"):
+        data[column] = data[column].astype(float)
+    for column in (*KEY, "status", "method"):
+        data[column] = data[column].astype(object).where(data[column].notna(), None).astype(str)
+    rows = np.sort(pd.util.hash_pandas_object(data, index=False).to_numpy())
+    return hashlib.sha256(rows.tobytes()).hexdigest()
 
 
 def _frame(result: CursorResult) -> pd.DataFrame:
