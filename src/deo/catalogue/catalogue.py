@@ -43,11 +43,18 @@ class Catalogue:
             if ind.code in self.indicators:
                 raise DeoError(f"indicator {ind.code} is defined twice in the catalogue")
             self.indicators[ind.code] = ind
-            for alias in ind.aliases:
-                self.indicator_aliases[alias] = (ind.code, {})
-            for alias, breakdown in ind.alias_breakdowns.items():
+            for alias, breakdown in [
+                *((a, {}) for a in ind.aliases), *ind.alias_breakdowns.items()
+            ]:
+                if alias in self.indicator_aliases:
+                    taken = self.indicator_aliases[alias][0]
+                    raise DeoError(f"indicator alias {alias} of {ind.code} is already {taken}'s")
                 self.indicator_aliases[alias] = (ind.code, dict(breakdown))
-        self.codelists = {cl.id: cl for cl in codelists}
+        self.codelists: dict[str, Codelist] = {}
+        for codelist in codelists:
+            if codelist.id in self.codelists:
+                raise DeoError(f"code list {codelist.id} is defined twice in the catalogue")
+            self.codelists[codelist.id] = codelist
         self.groups = {g.code: g for g in groups}
         self.areas: dict[str, Area] = {}
         for area in areas:

@@ -30,6 +30,18 @@ def _texts(entry: dict[str, Any], key: str, path: Path, required: bool = False) 
     return dict(value)
 
 
+def _number(entry: dict[str, Any], key: str, path: Path) -> float | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DeoError(
+            f"{path}: indicator {entry.get('code', '?')}: {key} = {value!r} must be a number "
+            "(write 0, not \"0\")"
+        )
+    return float(value)
+
+
 def read_indicators(paths: Iterable[Path]) -> list[Indicator]:
     out: list[Indicator] = []
     for path in paths:
@@ -50,8 +62,8 @@ def read_indicators(paths: Iterable[Path]) -> list[Indicator]:
                         numerator=_texts(entry, "numerator", path),
                         denominator=_texts(entry, "denominator", path),
                         breakdowns=tuple(entry.get("breakdowns", ())),
-                        valid_min=entry.get("valid_min"),
-                        valid_max=entry.get("valid_max"),
+                        valid_min=_number(entry, "valid_min", path),
+                        valid_max=_number(entry, "valid_max", path),
                         aliases=tuple(entry.get("aliases", ())),
                         alias_breakdowns=dict(entry.get("alias_breakdowns", {})),
                         recipe=entry.get("recipe"),
@@ -69,6 +81,8 @@ def read_codelists(paths: Iterable[Path]) -> list[Codelist]:
     for path in paths:
         data = _read(path)
         head = data.get("codelist", {})
+        if not head.get("id"):
+            raise DeoError(f"{path}: a code list file needs a [codelist] table with an id")
         codes = {
             c["id"]: Code(
                 id=c["id"],
