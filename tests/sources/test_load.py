@@ -211,3 +211,9 @@ def test_a_file_with_no_valid_record_makes_no_release(store, tmp_path):
     with pytest.raises(DeoError, match="nothing to load from allbad.csv"):
         load_files(store, [path], skip_invalid=True, rejects_folder=tmp_path / "r")
     assert store.counts()["releases"] == 0
+
+
+def test_skip_empty_also_drops_the_usual_no_value_marks(tmp_path):
+    path = write(tmp_path, "gaps.csv", "area,year,value\nKEN,2020,..\nKEN,2021,-\nKEN,2022,35\n")
+    [item] = prepare([path], constants={"indicator": "IT.NET.USER.ZS"}, skip_empty=True)
+    assert item.validated.ok and item.skipped_empty == 2

@@ -438,3 +438,16 @@ def test_negative_confidence_bound_is_accepted(check):
     result = check(UNC_HEADER, "IT.NET.USER.ZS,KEN,2021,0.5,,0.2,-0.3,1.3")
     assert result.ok
     assert result.frame[["se", "ci_lower", "ci_upper"]].values.tolist() == [[0.2, -0.3, 1.3]]
+
+
+def test_infinite_value_is_reported_once(check):
+    result = check(HEADER, "IT.NET.USER.ZS,KEN,2021,inf")
+    assert result.problems["rule"].tolist() == ["not-a-number"]
+
+
+def test_duplicate_key_message_names_the_breakdown(check):
+    header = "indicator,area,year,value,SEX"
+    result = check(header, "IT.NET.USER.ZS,KEN,2021,30,F", "IT.NET.USER.ZS,KEN,2021,31,female")
+    p = only_problem(result)
+    assert p.rule == "duplicate-key" and p.value == "IT.NET.USER.ZS/KEN/2021/SEX=F"
+    assert "first given on row 2" in p.expected

@@ -21,7 +21,7 @@ from deo.config import rejects_dir
 from deo.core import DeoError, LoadRejected
 from deo.sources.connectors import Pulled
 from deo.sources.formats import FileFormat, canonical_options, detect_format, get_format
-from deo.sources.validation import Validated, validate
+from deo.sources.validation import MISSING_MARKERS, Validated, validate
 from deo.store import LoadResult, ReleaseBatch, Store
 
 #: ``progress(step, done, total)``: step is "read", "validate" or "write".
@@ -62,10 +62,11 @@ def file_hash(path: Path) -> str:
 
 
 def drop_empty(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Rows with an empty value and no status removed (files that leave gaps blank)."""
-    value = raw["value"].astype(str).str.strip().replace("nan", "")
+    """Rows with no value (empty, "..", "-"...) and no status removed (files that leave
+    gaps), and how many."""
+    value = raw["value"].astype(str).str.strip().str.casefold()
     status = raw["status"].astype(str).str.strip() if "status" in raw else ""
-    empty = (value == "") & ((status == "") | (status == "nan"))
+    empty = value.isin(MISSING_MARKERS) & ((status == "") | (status == "nan"))
     kept = raw[~empty]
     kept.attrs = raw.attrs
     return kept, int(empty.sum())

@@ -27,6 +27,8 @@ KNOWN_COLUMNS = frozenset(
      ROW_COLUMN, "FREQ"}
 )
 DIMENSION_LIST = ", ".join(DIMENSIONS)
+#: How files write "no value" in a value cell (compared case-insensitively).
+MISSING_MARKERS = frozenset({"", "nan", "na", "n/a", "..", "-"})
 UNCERTAINTY = ("se", "ci_lower", "ci_upper")
 AREA_EXPECTED = (
     "an ISO 3166-1 alpha-3 code, an M49 region, a group or an aggregate code (see `deo areas`)"
@@ -184,9 +186,7 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
 
     # Value.
     value, value_text = _numbers(raw, "value")
-    not_number = value.isna() & (value_text != "") & ~value_text.str.casefold().isin(
-        ["nan", "na", "..", "-", "n/a"]
-    )
+    not_number = value.isna() & ~value_text.str.casefold().isin(MISSING_MARKERS)
     problems.add(not_number, "value", value_text, "a number (decimal point '.')", "not-a-number")
     missing = value.isna() & ~not_number & ~status.isin(MISSING_STATUSES)
     problems.add(
@@ -284,7 +284,7 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
     # Valid range per indicator.
     lo = indicator.map(lambda c: catalogue.indicators[c].valid_min if c else None).astype(float)
     hi = indicator.map(lambda c: catalogue.indicators[c].valid_max if c else None).astype(float)
-    out_of_range = (value < lo) | (value > hi)
+    out_of_range = ((value < lo) | (value > hi)) & np.isfinite(value)
     problems.add(
         out_of_range,
         "value",
@@ -309,7 +309,8 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
         problems.add(
             dup,
             "indicator",
-            key["indicator"] + "/" + key["area"] + "/" + key["period"].fillna(""),
+            key["indicator"] + "/" + key["area"] + "/" + key["period"].fillna("")
+            + key["breakdown"].where(key["breakdown"] == "", "/" + key["breakdown"]),
             "one value per indicator, area, period and breakdown (first given on row "
             + first_row.astype(str)
             + ")",

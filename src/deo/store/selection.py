@@ -8,11 +8,12 @@ a breakdown and a vintage. The catalogue is passed in, so the store does not dep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
 from deo.catalogue import Catalogue
-from deo.core import TOTAL, DeoError
+from deo.core import TOTAL, DeoError, Period
 from deo.core.breakdown import DIMENSIONS, breakdown_key, parse_breakdown_key
 from deo.core.period import parse_range
 from deo.store.store import Store
@@ -58,13 +59,19 @@ def resolve_breakdown(text: str | None, catalogue: Catalogue) -> str | None:
 
 
 def resolve(selection: Selection, catalogue: Catalogue) -> dict:
-    """Keyword arguments for :meth:`Store.query`, with every code checked."""
+    """Keyword arguments for :meth:`Store.query`, with every code checked.
+
+    A group's economies are all that belonged to it at some time; :func:`select` then
+    keeps each of their observations only for periods in which they were members.
+    """
     indicators = [catalogue.indicator(code).code for code in selection.indicators]
-    areas: list[str] = []
-    for code in selection.areas:
-        areas.append(catalogue.area(code).code)
+    areas: list[str] = [catalogue.area(code).code for code in selection.areas]
     for code in selection.groups:
-        areas.extend(catalogue.members(code))
+        area = catalogue.area(code)
+        if area.kind == "group":
+            areas.extend(m.member for m in catalogue.groups[area.code].memberships)
+        else:
+            areas.extend(catalogue.members(code))
     first, last = parse_range(selection.period) if selection.period else (None, None)
     return {
         "indicators": indicators or None,
@@ -79,8 +86,49 @@ def resolve(selection: Selection, catalogue: Catalogue) -> dict:
 def select(
     store: Store, catalogue: Catalogue, selection: Selection, provenance: bool = False
 ) -> pd.DataFrame:
-    """Observations matching ``selection`` (see :meth:`Store.query` for the columns)."""
+    """Observations matching ``selection`` (see :meth:`Store.query` for the columns).
+
+    An economy selected through a group counts for the periods it was a member, judged
+    on the last day of each period (the UK is in the EU's 2019 but not its 2020). An
+    indicator alias that fixes a breakdown (``B12_IDEL``) selects only that breakdown.
+    """
     try:
-        return store.query(**resolve(selection, catalogue), provenance=provenance)
+        frame = store.query(**resolve(selection, catalogue), provenance=provenance)
     except ValueError as exc:  # a malformed period range
         raise DeoError(str(exc)) from None
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    if selection.groups:
+        keep &= _in_groups_then(frame, selection, catalogue)
+    for code in selection.indicators:
+        resolved, fixed = catalogue.resolve_indicator(code) or (code, {})
+        if fixed and selection.breakdown is None:
+            has_fixed = frame["breakdown"].map(
+                lambda key, f=fixed: f.items() <= parse_breakdown_key(key).items()
+            )
+            keep &= (frame["indicator"] != resolved) | has_fixed
+    return frame[keep].reset_index(drop=True)
+
+
+def _in_groups_then(frame: pd.DataFrame, selection: Selection, catalogue: Catalogue) -> pd.Series:
+    """Rows whose economy was named with --area, or was in a selected group then."""
+    named = {catalogue.area(code).code for code in selection.areas}
+    ends = frame["period"].map({p: Period.parse(p).end for p in frame["period"].unique()})
+    memberships = {}
+    for code in selection.groups:
+        area = catalogue.area(code)
+        if area.kind == "group":
+            for m in catalogue.groups[area.code].memberships:
+                memberships.setdefault(m.member, []).append(m)
+        else:  # regions have no dates: always members
+            for member in catalogue.members(code):
+                memberships.setdefault(member, []).append(None)
+
+    def member_then(area: str, end: date) -> bool:
+        spells = memberships.get(area, ())
+        return area in named or any(m is None or m.active_on(end) for m in spells)
+
+    return pd.Series(
+        [member_then(a, e) for a, e in zip(frame["area"], ends, strict=True)], index=frame.index
+    )

@@ -282,8 +282,10 @@ class Store:
         if vintage is None:
             return [OBS.c.superseded_by.is_(None)]
         latest = self.latest_release()
-        if latest is None or not (1 <= vintage <= latest):
-            raise DeoError(f"no release {vintage}; releases run from 1 to {latest or 0}")
+        if latest is None:
+            raise DeoError(f"no release {vintage}: the store has no release yet")
+        if not 1 <= vintage <= latest:
+            raise DeoError(f"no release {vintage}; releases run from 1 to {latest}")
         return [
             OBS.c.release_id <= vintage,
             or_(OBS.c.superseded_by.is_(None), OBS.c.superseded_by > vintage),
