@@ -217,3 +217,17 @@ def test_skip_empty_also_drops_the_usual_no_value_marks(tmp_path):
     path = write(tmp_path, "gaps.csv", "area,year,value\nKEN,2020,..\nKEN,2021,-\nKEN,2022,35\n")
     [item] = prepare([path], constants={"indicator": "IT.NET.USER.ZS"}, skip_empty=True)
     assert item.validated.ok and item.skipped_empty == 2
+
+
+def test_a_world_bank_download_loads_whole_with_its_aggregates(store):
+    """The shape of a WDI 'Download CSV' file (notes lines, years as columns, aggregates
+    such as WLD and HIC beside economies); the values are made up for the test."""
+    fixture = Path(__file__).parent / "fixtures" / "worldbank_download_wide.csv"
+    report = load_files(store, [fixture])
+    assert report.results[0].inserted == 25
+    got = store.query().set_index(["area", "period"])["value"]
+    assert got[("KEN", "2023")] == 35.0
+    assert got[("WLD", "2019")] == 54.5 and got[("AFE", "2020")] == 23.9
+    # The World Bank's codes for groups we hold are stored under our codes.
+    assert got[("WB_HIC", "2021")] == 90.8 and got[("EU", "2022")] == 90.4
+    assert "ABW" not in got.index.get_level_values("area")  # empty cells are no data
