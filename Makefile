@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCALE := src/deo/catalogue/locale
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench lint format translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "deo needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -32,6 +33,14 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
+
+## translations: extract the command line's messages to deo.pot and merge them into fr, es, zh
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract --no-default-keywords --keyword=_ --keyword=ngettext:1,2 \
+		--add-comments=TRANSLATORS: --project=deo --copyright-holder="deo contributors" \
+		--output-file=$(LOCALE)/deo.pot src/deo
+	$(BIN)/pybabel update --domain=deo --input-file=$(LOCALE)/deo.pot --output-dir=$(LOCALE) \
+		--previous
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache bench-out test-artifacts

@@ -24,10 +24,12 @@ def reference_data() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Every test gets its own DEO_HOME, so nothing reads or writes ./deo-data."""
+    """Every test gets its own DEO_HOME (nothing reads or writes ./deo-data) and English."""
     home = tmp_path_factory.mktemp("deo_home")
     monkeypatch.setenv("DEO_HOME", str(home))
     monkeypatch.delenv("DEO_DATABASE_URL", raising=False)
+    # Messages follow the locale; tests read the English ones unless they set another.
+    monkeypatch.setenv("DEO_LANG", "en")
     return home
 
 

@@ -66,7 +66,7 @@ def test_bad_file_exit_1_names_row_column_value_and_keeps_store(tmp_path, loaded
     code, out, err = run(capsys, "load", str(bad))
     assert code == 1
     assert "Traceback" not in err
-    assert "2 problem(s); nothing was loaded" in err
+    assert "2 problems; nothing was loaded" in err
     for expected in ("bad.csv", "140", "out-of-range", "KE", "unknown-area", "KEN"):
         assert expected in err
     assert "rejects" in err
@@ -135,7 +135,7 @@ def test_vintage_and_explain_show_history(tmp_path, loaded, capsys):
 def test_export_then_load_elsewhere_round_trips(tmp_path, loaded, capsys, monkeypatch):
     target = tmp_path / "out.sdmx.csv"
     code, out, _ = run(capsys, "export", str(target), "-i", "IT.NET.USER.ZS")
-    assert code == 0 and "Wrote 4 observation(s)" in out
+    assert code == 0 and "Wrote 4 observations" in out
     assert target.read_text().startswith("DATAFLOW")
     monkeypatch.setenv("DEO_HOME", str(tmp_path / "elsewhere"))
     code, out, _ = run(capsys, "load", str(target))

@@ -3,6 +3,9 @@
 Exit codes: 0 success; 1 a mistake the user can fix (the message says what); 2 an
 internal error (a bug: the message says how to report it). No traceback is shown for a
 user's mistake; set ``DEO_DEBUG=1`` to see one for an internal error.
+
+Messages are printed in the language of ``DEO_LANG`` or the locale (see :mod:`deo.i18n`);
+a command's ``--lang`` sets both the language of names and that of messages.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from deo.cli_output import (
     write_query,
 )
 from deo.core import DeoError, LoadRejected
+from deo.i18n import _, language, ngettext, set_language
 
 app = typer.Typer(
     name="deo",
@@ -41,7 +45,24 @@ app.add_typer(pull_app, name="pull")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-LANG = typer.Option("en", "--lang", help="Language of names: en, fr, es or zh.")
+LANG = typer.Option(
+    None, "--lang",
+    help="Language of names and messages: en, fr, es or zh (default: $DEO_LANG, else the "
+    "locale, else en).",
+)
+
+
+@app.callback()
+def _messages_language() -> None:
+    # Commands run through `main` get this already; this covers other callers of `app`.
+    set_language(None)
+
+
+def _use_language(lang: str | None) -> str:
+    """A command's ``--lang``: the language of names, and of messages from now on."""
+    if lang:
+        set_language(lang)
+    return language()
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -50,7 +71,8 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     for item in values or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise DeoError(f"{option} {item!r}: expected NAME=VALUE")
+            raise DeoError(_("{option} {value}: expected NAME=VALUE")
+                           .format(option=option, value=repr(item)))
         parsed[name.strip()] = value.strip()
     return parsed
 
@@ -74,13 +96,18 @@ def init() -> None:
 
     store = _open_store()
     counts = store.counts()
-    out.print(f"Data directory: {deo_home().resolve()}")
-    out.print(f"Store: {store.engine.url.render_as_string(hide_password=True)}")
-    out.print(
-        f"{counts['releases']} release(s), {counts['observations']} current observation(s)"
-    )
+    out.print(_("Data directory: {path}").format(path=deo_home().resolve()))
+    out.print(_("Store: {url}").format(url=store.engine.url.render_as_string(hide_password=True)))
+    releases, observations = counts["releases"], counts["observations"]
+    # TRANSLATORS: "{releases}, {observations}" is e.g. "2 releases, 130 current observations".
+    out.print(_("{releases}, {observations}").format(
+        releases=ngettext("{n} release", "{n} releases", releases).format(n=releases),
+        observations=ngettext("{n} current observation", "{n} current observations",
+                              observations).format(n=observations),
+    ))
     if not os.environ.get("DEO_DATABASE_URL"):
-        out.print(f"(set DEO_DATABASE_URL to use PostgreSQL instead of {database_url()})")
+        out.print(_("(set DEO_DATABASE_URL to use PostgreSQL instead of {url})")
+                  .format(url=database_url()))
 
 
 @app.command()
@@ -126,7 +153,11 @@ def load(
         if problems:
             raise LoadRejected(problems, str(write_rejects(prepared)))
         rows = sum(len(item.validated.frame) for item in prepared)
-        out.print(f"{len(prepared)} file(s), {rows} observation(s): no problems found.")
+        # TRANSLATORS: e.g. "2 files, 130 observations: no problems found."
+        out.print(_("{files}, {observations}: no problems found.").format(
+            files=ngettext("{n} file", "{n} files", len(prepared)).format(n=len(prepared)),
+            observations=ngettext("{n} observation", "{n} observations", rows).format(n=rows),
+        ))
         return
     store = _open_store()
     with load_progress(err) as progress:
@@ -147,8 +178,12 @@ def load(
     print_release_results(out, [f.path.name for f in report.files], report.results)
     if report.rejects_path:
         rejected = sum(len(f.validated.rejected) for f in report.files)
-        err.print(f"{rejected} invalid record(s) not loaded; each with its reason in "
-                  f"{report.rejects_path}", highlight=False)
+        err.print(
+            ngettext("{n} invalid record not loaded; it is in {path} with its reason",
+                     "{n} invalid records not loaded; each with its reason in {path}",
+                     rejected).format(n=rejected, path=report.rejects_path),
+            highlight=False,
+        )
 
 
 @pull_app.command("worldbank")
@@ -211,9 +246,10 @@ def _load_pulled(pulled) -> None:
     from deo.sources.load import load_pulled
 
     for line in pulled.notes:
-        err.print(f"note: {line}")
+        err.print(_("note: {note}").format(note=line))
     if pulled.from_cache:
-        err.print(f"Data come from the local cache, fetched {pulled.as_of:%Y-%m-%d %H:%M} UTC.")
+        err.print(_("Data come from the local cache, fetched {time} UTC.")
+                  .format(time=f"{pulled.as_of:%Y-%m-%d %H:%M}"))
     store = _open_store()
     with load_progress(err) as progress:
         result = load_pulled(store, pulled, progress=progress)
@@ -256,13 +292,15 @@ def query(
     ),
     output: Path | None = typer.Option(None, "--output", help="Write to this file."),
     limit: int = typer.Option(50, help="Rows shown in a table (csv and json show all)."),
-    lang: str = LANG,
+    lang: str | None = LANG,
 ) -> None:
     """Read observations: latest vintage by default, any earlier one with --vintage."""
     from deo.store.selection import select
 
+    lang = _use_language(lang)
     if output_format not in QUERY_FORMATS:
-        raise DeoError(f"--output-format {output_format!r}: expected table, csv or json")
+        raise DeoError(_("--output-format {value}: expected table, csv or json")
+                       .format(value=repr(output_format)))
     catalogue = _catalogue()
     frame = select(
         _open_store(), catalogue,
@@ -288,16 +326,27 @@ def export(
 
     fmt = get_format(format) if format else detect_format(path)
     if fmt.write is None:
-        raise DeoError(f"the {fmt.name} format can be read but not written")
+        raise DeoError(_("the {format} format can be read but not written")
+                       .format(format=fmt.name))
     frame = select(
         _open_store(), _catalogue(),
         _selection(indicator, area, group, period, breakdown, vintage),
     )
     if frame.empty:
-        raise DeoError("no observation matches; nothing written")
+        raise DeoError(_("no observation matches; nothing written"))
     fmt.write(frame, path)
-    note = " (includes SYNTHETIC demonstration data)" if frame["synthetic"].any() else ""
-    out.print(f"Wrote {len(frame)} observation(s) to {path} as {fmt.name}{note}.")
+    if frame["synthetic"].any():
+        wrote = ngettext(
+            "Wrote {n} observation to {path} as {format} (includes SYNTHETIC demonstration "
+            "data).",
+            "Wrote {n} observations to {path} as {format} (includes SYNTHETIC demonstration "
+            "data).",
+            len(frame),
+        )
+    else:
+        wrote = ngettext("Wrote {n} observation to {path} as {format}.",
+                         "Wrote {n} observations to {path} as {format}.", len(frame))
+    out.print(wrote.format(n=len(frame), path=path, format=fmt.name))
 
 
 @app.command()
@@ -305,11 +354,12 @@ def indicators(
     code: str | None = typer.Argument(None, help="Show one indicator in full."),
     topic: str | None = typer.Option(None, help="Only this topic."),
     search: str | None = typer.Option(None, help="Only names containing this text."),
-    lang: str = LANG,
+    lang: str | None = LANG,
 ) -> None:
     """The indicator catalogue: codes, names, units and allowed breakdowns."""
     from deo.cli_output import print_indicator, print_indicators
 
+    lang = _use_language(lang)
     catalogue = _catalogue()
     if code:
         print_indicator(out, catalogue.indicator(code), lang)
@@ -326,18 +376,20 @@ def indicators(
 def areas(
     kind: str | None = typer.Option(None, help="economy, region or group."),
     group: str | None = typer.Option(None, "--group", "-g", help="Members of a region/group."),
-    lang: str = LANG,
+    lang: str | None = LANG,
 ) -> None:
     """Economies (ISO 3166-1 alpha-3), M49 regions and country groups."""
     from deo.cli_output import print_areas
 
+    lang = _use_language(lang)
     catalogue = _catalogue()
     if group:
         chosen = [catalogue.area(code) for code in catalogue.members(group)]
     else:
         chosen = [a for a in catalogue.areas.values() if not kind or a.kind == kind]
         if kind and not chosen:
-            raise DeoError(f"--kind {kind!r}: expected economy, region or group")
+            raise DeoError(_("--kind {value}: expected economy, region or group")
+                           .format(value=repr(kind)))
     print_areas(out, chosen, catalogue, lang)
 
 
@@ -353,7 +405,7 @@ def formats() -> None:
          "extensions": " ".join(f.extensions), "description": f.description}
         for f in registered().values()
     ]
-    print_frame(out, pd.DataFrame(rows), title="File formats")
+    print_frame(out, pd.DataFrame(rows), title=_("File formats"))
 
 
 @app.command()
@@ -364,7 +416,7 @@ def releases() -> None:
     store = _open_store()
     frame = store.releases()
     if frame.empty:
-        out.print("No release yet: load a file with `deo load FILE`.")
+        out.print(_("No release yet: load a file with `deo load FILE`."))
         return
     shown = pd.DataFrame(
         {
@@ -377,10 +429,11 @@ def releases() -> None:
             "revised": frame["revised_count"],
             "licence": frame["licence"].fillna(""),
             "hash": frame["content_hash"].str[:10],
-            "data": frame["synthetic"].map({True: "SYNTHETIC", False: ""}),
+            # TRANSLATORS: in the "data" column of releases: made-up demonstration data.
+            "data": frame["synthetic"].map({True: _("SYNTHETIC"), False: ""}),
         }
     )
-    print_frame(out, shown, title="Releases")
+    print_frame(out, shown, title=_("Releases"))
 
 
 @app.command()
@@ -389,7 +442,7 @@ def explain(
     area: str = typer.Argument(..., help="Area code."),
     period: str = typer.Argument(..., help="Period, e.g. 2023 or 2023-Q2."),
     breakdown: str = typer.Option("total", "--breakdown", "-b", help="SEX=F;... or total."),
-    lang: str = LANG,
+    lang: str | None = LANG,
 ) -> None:
     """Where one number came from: its definition and every stored version."""
     from deo.cli_output import print_explanation
@@ -397,6 +450,7 @@ def explain(
     from deo.core.period import PeriodError
     from deo.store.selection import resolve_breakdown
 
+    lang = _use_language(lang)
     catalogue = _catalogue()
     ind = catalogue.indicator(indicator)
     try:
@@ -406,7 +460,8 @@ def explain(
     key = resolve_breakdown(breakdown, catalogue) or ""
     history = _open_store().history(ind.code, catalogue.area(area).code, code, key)
     if history.empty:
-        raise DeoError(f"no observation {ind.code} / {area} / {code} / {key or 'total'}")
+        raise DeoError(_("no observation {series}")
+                       .format(series=f"{ind.code} / {area} / {code} / {key or 'total'}"))
     print_explanation(out, ind, area, code, key, history, lang)
 
 
@@ -442,7 +497,7 @@ def _serve(host: str, port: int) -> None:
 
     from deo.publish.app import create_app
 
-    out.print(f"Portal on http://{host}:{port}/  (Ctrl+C to stop)")
+    out.print(_("Portal on {url}  (Ctrl+C to stop)").format(url=f"http://{host}:{port}/"))
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 
@@ -455,19 +510,22 @@ def version() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) 0, 1 for a user's mistake, 2 for a bug."""
     command = typer.main.get_command(app)
+    set_language(None)  # DEO_LANG or the locale, until a command's --lang says otherwise
     try:
         command.main(args=argv, prog_name="deo", standalone_mode=False)
         code = 0
     except typer.Exit as exc:  # --help, --version
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        err.print("Interrupted; nothing was written by an unfinished load.")
+        err.print(_("Interrupted; nothing was written by an unfinished load."))
         code = 1
     except LoadRejected as exc:
         print_problems(err, exc)
         code = 1
     except DeoError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        # TRANSLATORS: the prefix of every error message, e.g. "error: no such file".
+        prefix = _("error:")
+        err.print(f"[bold red]{escape(prefix)}[/] {escape(str(exc))}", highlight=False)
         code = 1
     except typer.TyperException as exc:  # a usage error: unknown option, bad value...
         exc.show(file=sys.stderr)
@@ -476,13 +534,15 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("DEO_DEBUG"):
             raise
         err.print(
-            f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in deo. Run again with DEO_DEBUG=1 to see the traceback, "
-            "and report it with the command you ran.",
+            _("internal error: {error}").format(error=f"{type(exc).__name__}: {exc}") + "\n"
+            + _("This is a bug in deo. Run again with DEO_DEBUG=1 to see the traceback, "
+                "and report it with the command you ran."),
             highlight=False,
             markup=False,
         )
         code = 2
+    finally:
+        set_language(None)  # a later caller in this process follows the environment again
     if argv is None:
         sys.exit(code)
     return code

@@ -23,14 +23,58 @@ from rich.table import Table
 
 from deo.catalogue import Catalogue
 from deo.core import Area, Indicator, LoadRejected
+from deo.i18n import _, ngettext
 from deo.store import LoadResult
 
 QUERY_FORMATS = ("table", "csv", "json")
 #: Columns of query output in CSV and JSON.
 QUERY_COLUMNS = ["indicator", "area", "period", "breakdown", "value", "status", "se",
                  "ci_lower", "ci_upper", "release_id"]
+#: The note in JSON output, which stays English whatever the language (a data file should
+#: not depend on the locale of the machine that wrote it); on screen it is translated.
 SYNTHETIC_NOTE = "SYNTHETIC demonstration data, not official statistics"
-STEPS = {"read": "Reading", "validate": "Validating", "write": "Writing", "fetch": "Fetching"}
+
+
+def synthetic_note() -> str:
+    """:data:`SYNTHETIC_NOTE` in the current language."""
+    return _("SYNTHETIC demonstration data, not official statistics")
+
+
+def _step_name(step: str, pages: bool) -> str:
+    names = {"read": _("Reading"), "validate": _("Validating"), "write": _("Writing"),
+             "fetch": _("Fetching")}
+    name = names.get(step, step)
+    # TRANSLATORS: a progress bar counting the pages of an API answer, e.g. "Fetching (pages)".
+    return _("{step} (pages)").format(step=name) if pages and step == "fetch" else name
+
+
+def column_labels() -> dict[str, str]:
+    """Table column headers in the current language, by the column's (English) name."""
+    return {
+        # TRANSLATORS: column headers of the tables deo prints; keep them short.
+        "indicator": _("indicator"), "area": _("area"), "name": _("name"),
+        "period": _("period"), "breakdown": _("breakdown"), "value": _("value"),
+        "status": _("status"),
+        # TRANSLATORS: column header: standard error.
+        "se": _("se"),
+        "ci_lower": _("ci_lower"), "ci_upper": _("ci_upper"),
+        "release": _("release"), "release_id": _("release_id"),
+        "loaded (UTC)": _("loaded (UTC)"), "loaded_at": _("loaded_at"),
+        "file": _("file"), "file_name": _("file_name"), "source": _("source"),
+        "rows": _("rows"), "row": _("row"), "column": _("column"),
+        # TRANSLATORS: column header: how many observations of a release are new.
+        "new": _("new"),
+        # TRANSLATORS: column header: how many observations of a release revise earlier ones.
+        "revised": _("revised"),
+        "licence": _("licence"), "hash": _("hash"), "content_hash": _("content_hash"),
+        "data": _("data"), "expected": _("expected"), "rule": _("rule"),
+        "code": _("code"), "unit": _("unit"), "breakdowns": _("breakdowns"),
+        "owner": _("owner"), "kind": _("kind"), "format": _("format"),
+        # TRANSLATORS: column headers: whether a file format can be read / written.
+        "read": _("read"), "write": _("write"),
+        "extensions": _("extensions"), "description": _("description"),
+        "as_of": _("as_of"), "method": _("method"), "superseded_by": _("superseded_by"),
+    }
 
 
 @contextmanager
@@ -50,8 +94,7 @@ def load_progress(console: Console, pages: bool = False) -> Iterator:
 
     def update(step: str, done: int, total: int) -> None:
         if step not in tasks:
-            unit = " (pages)" if pages and step == "fetch" else ""
-            tasks[step] = bars.add_task(STEPS.get(step, step) + unit, total=max(total, 1))
+            tasks[step] = bars.add_task(_step_name(step, pages), total=max(total, 1))
         bars.update(tasks[step], completed=done, total=max(total, 1))
 
     with bars:
@@ -63,13 +106,15 @@ PIPED_WIDTH = 200
 
 
 def print_frame(console: Console, frame: pd.DataFrame, title: str | None = None) -> None:
-    """A table; columns that are empty in every row are left out."""
+    """A table; columns that are empty in every row are left out; headers are translated."""
     blank = frame.isna() | frame.astype(str).isin(["", "None", "nan", "<NA>"])
     frame = frame.loc[:, ~blank.all()] if len(frame) else frame
     table = Table(title=title, show_lines=False)
+    labels = column_labels()
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(labels.get(str(column), str(column)),
+                         justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*(escape(_cell(v)) for v in row))
     if not console.is_terminal:
@@ -88,9 +133,9 @@ def _cell(value: object) -> str:
 def print_problems(console: Console, exc: LoadRejected) -> None:
     """Every problem of a refused load (up to 50 in a table), and where the rest are."""
     problems = exc.problems
-    console.print(
-        f"[bold red]{len(problems)} problem(s); nothing was loaded.[/]", highlight=False
-    )
+    headline = ngettext("{n} problem; nothing was loaded.", "{n} problems; nothing was loaded.",
+                        len(problems)).format(n=len(problems))
+    console.print(f"[bold red]{escape(headline)}[/]", highlight=False)
     shown = pd.DataFrame(
         [
             {"file": p.file, "row": p.row, "column": p.column, "value": p.value,
@@ -101,10 +146,10 @@ def print_problems(console: Console, exc: LoadRejected) -> None:
     shown["row"] = shown["row"].astype("Int64").astype(str).replace("<NA>", "")
     print_frame(console, shown)
     if len(problems) > 50:
-        console.print(f"... and {len(problems) - 50} more.")
+        console.print(_("... and {n} more.").format(n=len(problems) - 50))
     if exc.rejects_path:
-        console.print(f"Rejected records, each with its reason: {exc.rejects_path}",
-                      highlight=False)
+        console.print(_("Rejected records, each with its reason: {path}")
+                      .format(path=exc.rejects_path), highlight=False)
 
 
 def print_release_results(
@@ -113,14 +158,27 @@ def print_release_results(
     for name, result in zip(names, results, strict=True):
         if result.duplicate_of is not None:
             console.print(
-                f"{name}: already loaded as release {result.duplicate_of}; nothing new.",
+                _("{name}: already loaded as release {release}; nothing new.")
+                .format(name=name, release=result.duplicate_of),
                 highlight=False,
             )
         else:
+            # TRANSLATORS: e.g. "data.csv: release 3, 120 rows: 100 new, 20 revised,
+            # 0 unchanged." The counts are translated on their own.
+            line = _("{name}: release {release}, {rows}: {new}, {revised}, {unchanged}.")
             console.print(
-                f"{name}: release {result.release_id}, {result.rows} rows: "
-                f"{result.inserted} new, {result.revised} revised, "
-                f"{result.unchanged} unchanged.",
+                line.format(
+                    name=name,
+                    release=result.release_id,
+                    rows=ngettext("{n} row", "{n} rows", result.rows).format(n=result.rows),
+                    # TRANSLATORS: "new", "revised", "unchanged" qualify rows of a release.
+                    new=ngettext("{n} new", "{n} new", result.inserted)
+                    .format(n=result.inserted),
+                    revised=ngettext("{n} revised", "{n} revised", result.revised)
+                    .format(n=result.revised),
+                    unchanged=ngettext("{n} unchanged", "{n} unchanged", result.unchanged)
+                    .format(n=result.unchanged),
+                ),
                 highlight=False,
             )
 
@@ -139,7 +197,7 @@ def write_query(
     columns = QUERY_COLUMNS + (["synthetic"] if synthetic else [])
     if output_format == "table":
         if frame.empty:
-            console.print("No observation matches.")
+            console.print(_("No observation matches."))
             return
         shown = frame.head(limit).copy()
         shown.insert(2, "name", shown["area"].map(lambda a: _area_name(catalogue, a, lang)))
@@ -149,9 +207,13 @@ def write_query(
         print_frame(console, shown[["indicator", "area", "name", *QUERY_COLUMNS[2:-1]]],
                     title=title)
         if len(frame) > limit:
-            console.print(f"{limit} of {len(frame)} rows shown; use --limit, or -o csv.")
+            console.print(
+                ngettext("{shown} of {total} row shown; use --limit, or -o csv.",
+                         "{shown} of {total} rows shown; use --limit, or -o csv.", len(frame))
+                .format(shown=limit, total=len(frame))
+            )
         if synthetic:
-            console.print(f"[bold yellow]{SYNTHETIC_NOTE}[/]")
+            console.print(f"[bold yellow]{synthetic_note()}[/]")
         return
     data = frame[columns]
     if output_format == "csv":
@@ -164,7 +226,11 @@ def write_query(
         text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
-        console.print(f"Wrote {len(data)} observation(s) to {output}.", highlight=False)
+        console.print(
+            ngettext("Wrote {n} observation to {path}.", "Wrote {n} observations to {path}.",
+                     len(data)).format(n=len(data), path=output),
+            highlight=False,
+        )
     else:
         console.file.write(text)
 
@@ -182,29 +248,37 @@ def print_indicators(console: Console, chosen: list[Indicator], lang: str) -> No
             for i in chosen
         ]
     )
-    print_frame(console, rows, title=f"{len(chosen)} indicator(s)")
+    print_frame(console, rows, title=ngettext("{n} indicator", "{n} indicators", len(chosen))
+                .format(n=len(chosen)))
 
 
 def print_indicator(console: Console, ind: Indicator, lang: str) -> None:
     lines = [
         f"[bold]{escape(ind.code)}[/]  {escape(ind.label(lang))}",
-        f"Definition: {escape(ind.text('definition', lang))}",
-        f"Unit: {escape(ind.unit_label.get(lang) or ind.unit)} ({ind.unit}, "
-        f"multiplier 10^{ind.unit_multiplier})",
+        _("Definition: {text}").format(text=escape(ind.text("definition", lang))),
+        # TRANSLATORS: e.g. "Unit: US dollars (USD, multiplier 10^6)".
+        _("Unit: {label} ({unit}, multiplier 10^{power})").format(
+            label=escape(ind.unit_label.get(lang) or ind.unit), unit=escape(ind.unit),
+            power=ind.unit_multiplier),
     ]
     if ind.numerator:
-        lines.append(f"Numerator: {escape(ind.text('numerator', lang))}")
+        lines.append(_("Numerator: {text}").format(text=escape(ind.text("numerator", lang))))
     if ind.denominator:
-        lines.append(f"Denominator: {escape(ind.text('denominator', lang))}")
+        lines.append(
+            _("Denominator: {text}").format(text=escape(ind.text("denominator", lang)))
+        )
     lines += [
-        f"Valid values: {escape(ind.range_text())}",
-        f"Breakdowns: {', '.join(ind.breakdowns) or 'none'}",
-        f"Owner: {escape(ind.owner)}; source: {escape(ind.source)}",
+        _("Valid values: {text}").format(text=escape(ind.range_text())),
+        # TRANSLATORS: {codes} is a list of breakdown dimensions such as "SEX, SIZE_CLASS".
+        _("Breakdowns: {codes}").format(codes=", ".join(ind.breakdowns) or _("none")),
+        _("Owner: {owner}; source: {source}").format(owner=escape(ind.owner),
+                                                       source=escape(ind.source)),
     ]
     if ind.aliases or ind.alias_breakdowns:
-        lines.append(f"Aliases: {escape(', '.join([*ind.aliases, *ind.alias_breakdowns]))}")
+        aliases = ", ".join([*ind.aliases, *ind.alias_breakdowns])
+        lines.append(_("Aliases: {codes}").format(codes=escape(aliases)))
     if ind.notes:
-        lines.append(f"Notes: {escape(ind.text('notes', lang))}")
+        lines.append(_("Notes: {text}").format(text=escape(ind.text("notes", lang))))
     console.print("\n".join(lines), highlight=False)
 
 
@@ -216,7 +290,8 @@ def print_areas(console: Console, chosen: list[Area], catalogue: Catalogue, lang
             for a in chosen
         ]
     )
-    print_frame(console, rows, title=f"{len(chosen)} area(s)")
+    print_frame(console, rows, title=ngettext("{n} area", "{n} areas", len(chosen))
+                .format(n=len(chosen)))
 
 
 def print_explanation(
@@ -230,16 +305,19 @@ def print_explanation(
 ) -> None:
     current = history[history["superseded_by"].isna()]
     latest = current.iloc[-1] if not current.empty else history.iloc[-1]
-    console.print(
-        f"[bold]{escape(ind.code)} / {escape(area)} / {period}"
-        f"{' / ' + escape(breakdown) if breakdown else ''}[/] = {_cell(latest['value'])} "
-        f"({escape(ind.unit_label.get(lang) or ind.unit)}), status {latest['status']}",
-        highlight=False,
+    series = f"{ind.code} / {area} / {period}" + (f" / {breakdown}" if breakdown else "")
+    # TRANSLATORS: e.g. "IT.NET.USER.ZS / KEN / 2022 = 33.1 (%), status A".
+    headline = _("{series} = {value} ({unit}), status {status}").format(
+        series=f"[bold]{escape(series)}[/]", value=_cell(latest["value"]),
+        unit=escape(ind.unit_label.get(lang) or ind.unit), status=escape(str(latest["status"])),
     )
-    console.print(f"{escape(ind.label(lang))}: {escape(ind.text('definition', lang))}",
+    console.print(headline, highlight=False)
+    # TRANSLATORS: an indicator's name and its definition.
+    console.print(_("{name}: {definition}").format(name=escape(ind.label(lang)),
+                                                   definition=escape(ind.text("definition", lang))),
                   highlight=False)
     if latest["synthetic"]:
-        console.print(f"[bold yellow]{SYNTHETIC_NOTE}[/]")
+        console.print(f"[bold yellow]{synthetic_note()}[/]")
     versions = history.assign(
         loaded_at=history["loaded_at"].astype(str).str[:19],
         content_hash=history["content_hash"].str[:12],
@@ -249,5 +327,5 @@ def print_explanation(
         console,
         versions[["release_id", "value", "status", "se", "loaded_at", "file_name", "source",
                   "licence", "as_of", "method", "content_hash", "superseded_by"]],
-        title="Every stored version (a release supersedes the one before)",
+        title=_("Every stored version (a release supersedes the one before)"),
     )
