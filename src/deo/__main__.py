@@ -1,0 +1,3 @@
+from deo.cli import main
+
+main()

@@ -1,0 +1,8 @@
+"""The ``deo`` command line: one Typer app (:mod:`deo.cli.app`); each command is a thin
+call into a package, grouped by job in the modules below. Importing this package
+registers every command."""
+
+from deo.cli import catalogue, data, portal, query  # noqa: F401  (they register commands)
+from deo.cli.app import app, main
+
+__all__ = ["app", "main"]
