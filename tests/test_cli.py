@@ -172,3 +172,44 @@ def test_demo_with_reference_data_uses_it(reference_data, monkeypatch, capsys):
     assert code == 0 and "published reference tables" in out
     code, out, _ = run(capsys, "releases")
     assert "wdi_digital.csv" in out and "unctad_dds" in out
+
+
+def test_debug_shows_the_traceback_and_still_exits_2(monkeypatch, capsys):
+    import deo.store.store as store_module
+
+    def broken(*_a, **_k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(store_module.Store, "counts", broken)
+    monkeypatch.setenv("DEO_DEBUG", "1")
+    code, _, err = run(capsys, "init")
+    assert code == 2 and "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_a_group_given_as_area_gets_a_hint(loaded, capsys):
+    code, out, err = run(capsys, "query", "-a", "EAC")
+    assert code == 0 and "No observation matches" in out
+    assert "--group EAC selects its economies" in err
+
+
+def test_explain_an_alias_with_a_fixed_breakdown(tmp_path, capsys):
+    path = tmp_path / "b12.csv"
+    path.write_text("indicator,area,year,value\nB12,KEN,2022,11\nB12_IDEL,KEN,2022,7\n")
+    assert run(capsys, "load", str(path))[0] == 0
+    code, out, _ = run(capsys, "explain", "B12_IDEL", "KEN", "2022")
+    assert code == 0 and "INTERNET_ACTIVITY=IDEL" in out and "= 7" in out
+
+
+def test_releases_show_the_note(tmp_path, capsys):
+    path = tmp_path / "x.csv"
+    path.write_text(CSV)
+    run(capsys, "load", str(path), "--note", "first national survey")
+    code, out, _ = run(capsys, "releases")
+    assert "first national survey" in out
+
+
+def test_unused_columns_are_named(tmp_path, capsys):
+    path = tmp_path / "labelled.csv"
+    path.write_text("indicator,iso3,country,year,value\nIT.NET.USER.ZS,KEN,Kenya,2021,29.5\n")
+    code, _, err = run(capsys, "load", str(path))
+    assert code == 0 and "labelled.csv: columns not used: country" in err

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 import typer
 from rich.console import Console
@@ -106,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         exc.show(file=sys.stderr)
         code = 1
     except Exception as exc:  # a bug: say so, and how to report it
-        if os.environ.get("DEO_DEBUG"):
-            raise
+        if os.environ.get("DEO_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+            traceback.print_exc()
         err.print(
             _("internal error: {error}").format(error=f"{type(exc).__name__}: {exc}") + "\n"
             + _("This is a bug in deo. Run again with DEO_DEBUG=1 to see the traceback, "

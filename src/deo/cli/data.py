@@ -116,6 +116,14 @@ def load(
             progress=progress,
         )
     print_release_results(out, [f.path.name for f in report.files], report.results)
+    for item in report.files:
+        if item.ignored_columns:
+            err.print(
+                _("{file}: columns not used: {columns} (name one with --column)").format(
+                    file=item.path.name, columns=", ".join(item.ignored_columns)
+                ),
+                highlight=False,
+            )
     if report.rejects_path:
         rejected = sum(len(f.validated.rejected) for f in report.files)
         err.print(
@@ -217,6 +225,8 @@ def releases() -> None:
             "revised": frame["revised_count"],
             "licence": frame["licence"].fillna(""),
             "hash": frame["content_hash"].str[:10],
+            "as of": frame["as_of"].astype(str).str[:16].replace({"None": "", "NaT": ""}),
+            "note": frame["note"].fillna(""),
             # TRANSLATORS: in the "data" column of releases: made-up demonstration data.
             "data": frame["synthetic"].map({True: _("SYNTHETIC"), False: ""}),
         }
@@ -233,7 +243,7 @@ def explain(
     lang: str | None = LANG,
 ) -> None:
     """Where one number came from: its definition and every stored version."""
-    from deo.core import Period
+    from deo.core import Period, breakdown_key, parse_breakdown_key
     from deo.core.period import PeriodError
     from deo.store.selection import resolve_breakdown
 
@@ -244,7 +254,10 @@ def explain(
         code = Period.parse(period).code
     except PeriodError as exc:
         raise DeoError(str(exc)) from None
-    key = resolve_breakdown(breakdown, catalogue) or ""
+    # An alias such as B12_IDEL fixes part of the breakdown.
+    fixed = (catalogue.resolve_indicator(indicator) or (ind.code, {}))[1]
+    given = parse_breakdown_key(resolve_breakdown(breakdown, catalogue) or "")
+    key = breakdown_key({**given, **fixed})
     history = open_store().history(ind.code, catalogue.area(area).code, code, key)
     if history.empty:
         raise DeoError(_("no observation {series}")

@@ -68,6 +68,7 @@ def column_labels() -> dict[str, str]:
         "revised": _("revised"),
         "licence": _("licence"), "hash": _("hash"), "content_hash": _("content_hash"),
         "data": _("data"), "expected": _("expected"), "rule": _("rule"),
+        "as of": _("as of"), "note": _("note"),
         "code": _("code"), "unit": _("unit"), "breakdowns": _("breakdowns"),
         "owner": _("owner"), "kind": _("kind"), "format": _("format"),
         # TRANSLATORS: column headers: whether a file format can be read / written.
@@ -202,7 +203,8 @@ def write_query(
         shown = frame.head(limit).copy()
         shown.insert(2, "name", shown["area"].map(lambda a: _area_name(catalogue, a, lang)))
         title = ", ".join(
-            catalogue.indicators[c].label(lang) for c in frame["indicator"].unique()[:3]
+            catalogue.indicators[c].label(lang) if c in catalogue.indicators else c
+            for c in frame["indicator"].unique()[:3]
         )
         print_frame(console, shown[["indicator", "area", "name", *QUERY_COLUMNS[2:-1]]],
                     title=title)

@@ -9,6 +9,7 @@ import typer
 from deo.cli.app import (
     LANG,
     app,
+    err,
     load_catalogue,
     open_store,
     out,
@@ -73,6 +74,14 @@ def query(
         _selection(indicator, area, group, period, breakdown, vintage),
     )
     write_query(out, frame, catalogue, output_format, output, limit, lang)
+    if frame.empty:
+        for code in area or []:
+            found = catalogue.area(code)
+            if found.kind in ("group", "region"):
+                err.print(
+                    _("{code} is a group or a region: --group {code} selects its economies.")
+                    .format(code=found.code), highlight=False,
+                )
 
 
 @app.command()

@@ -40,6 +40,8 @@ class FileLoad:
     content_hash: str
     validated: Validated
     skipped_empty: int = 0
+    #: The file's columns that no reader option used (labels, notes... or a mistake).
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,7 +132,10 @@ def prepare(
         if progress:
             progress("validate", done, len(paths))
         checked = validate(raw, Path(path).name, catalogue)
-        prepared.append(FileLoad(Path(path), fmt, file_hash(Path(path)), checked, skipped))
+        prepared.append(
+            FileLoad(Path(path), fmt, file_hash(Path(path)), checked, skipped,
+                     list(raw.attrs.get("ignored_columns", [])))
+        )
     return prepared
 
 
