@@ -44,12 +44,12 @@ REFERENCE_LOADS: tuple[dict, ...] = (
     {"file": "unctad_dds_trade_2019_2023.csv",
      "source": "UNCTAD digitally deliverable services exports", "licence": UNCTAD_TERMS,
      "columns": {"value": "dds_exports_musd", "status": "obs_status_exp"},
-     # Aggregates such as WLD and SSF (World Bank codes, not economies) go to rejects.
-     "constants": {"indicator": "UNCTAD.DDS.EXP"}, "skip_empty": True, "skip_invalid": True},
+     # Rows such as WLD and SSF are World Bank aggregates, areas of the catalogue too.
+     "constants": {"indicator": "UNCTAD.DDS.EXP"}, "skip_empty": True},
     {"file": "unctad_dds_trade_2019_2023.csv",
      "source": "UNCTAD digitally deliverable services imports", "licence": UNCTAD_TERMS,
      "columns": {"value": "dds_imports_musd", "status": "obs_status_imp"},
-     "constants": {"indicator": "UNCTAD.DDS.IMP"}, "skip_empty": True, "skip_invalid": True},
+     "constants": {"indicator": "UNCTAD.DDS.IMP"}, "skip_empty": True},
 )
 
 WORLDBANK_INDICATORS = ("IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2",
