@@ -25,7 +25,7 @@ from deo.cli.output import (
     print_frame,
     print_release_results,
 )
-from deo.core import DeoError, LoadRejected
+from deo.core import DeoError
 from deo.i18n import _, ngettext
 
 
@@ -83,15 +83,13 @@ def load(
     Problems are listed with file, row, column and value, and every rejected record is
     written with its reason to a rejects file under $DEO_HOME/rejects.
     """
-    from deo.sources.load import load_files, prepare, write_rejects
+    from deo.sources.load import keep_rejects, load_files, prepare
 
     columns, constants = parse_pairs(column, "--column"), parse_pairs(set_, "--set")
     if check:
         prepared = prepare(files, format=format, columns=columns, constants=constants,
                            sheet=sheet, skip_empty=skip_empty)
-        problems = [p for item in prepared for p in item.validated.problem_list()]
-        if problems:
-            raise LoadRejected(problems, str(write_rejects(prepared)))
+        keep_rejects(prepared)
         rows = sum(len(item.validated.frame) for item in prepared)
         # TRANSLATORS: e.g. "2 files, 130 observations: no problems found."
         out.print(_("{files}, {observations}: no problems found.").format(

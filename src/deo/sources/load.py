@@ -3,7 +3,7 @@
 A load is all or nothing: every file is read and validated first; if any has a problem,
 the rejected records of every file go to a rejects CSV (with the reason for each) and
 nothing is written. Otherwise each file becomes one release, all in one transaction.
-A file whose content was loaded before is recognised by its hash and not stored again.
+A file holding exactly the observations of an earlier release is recognised and skipped.
 """
 
 from __future__ import annotations
@@ -139,21 +139,36 @@ def prepare(
     return prepared
 
 
-def write_rejects(files: Sequence[FileLoad], folder: Path | None = None) -> Path:
-    """All rejected records of ``files`` in one CSV (file, row, reason, then the record)."""
+def write_rejects(parts: Sequence[tuple[str, Validated]], folder: Path | None = None) -> Path:
+    """The rejected records of each (file name, validation) in one CSV: file, reason,
+    the record's fields, and its row in the file."""
     folder = folder or rejects_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"rejects-{stamp}.csv"
-    parts = []
-    for item in files:
-        if item.validated.ok:
+    frames = []
+    for name, checked in parts:
+        if checked.ok:
             continue
-        records = item.validated.rejected.rename(columns={"_row": "row"})
-        records.insert(0, "file", item.path.name)
-        parts.append(records)
-    pd.concat(parts, ignore_index=True).to_csv(target, index=False)
+        records = checked.rejected.rename(columns={"_row": "row"})
+        records.insert(0, "file", name)
+        frames.append(records)
+    pd.concat(frames, ignore_index=True).to_csv(target, index=False)
     return target
+
+
+def keep_rejects(
+    files: Sequence[FileLoad], folder: Path | None = None, refuse: bool = True
+) -> str | None:
+    """Write the rejected records of ``files`` to a rejects file and return its path
+    (None when there are none); with ``refuse``, raise :class:`LoadRejected` instead."""
+    problems = [p for item in files for p in item.validated.problem_list()]
+    if not problems:
+        return None
+    path = str(write_rejects([(item.path.name, item.validated) for item in files], folder))
+    if refuse:
+        raise LoadRejected(problems, path)
+    return path
 
 
 def load_files(
@@ -196,10 +211,7 @@ def load_files(
     # A file whose valid records were all loaded before is skipped by the store: its
     # problems are not news (and `deo demo` run twice writes no second rejects file).
     new = [f for f in files if store.find_release(f.validated.frame) is None]
-    problems = [p for item in new for p in item.validated.problem_list()]
-    rejects_path = str(write_rejects(new, rejects_folder)) if problems else None
-    if problems and not skip_invalid:
-        raise LoadRejected(problems, rejects_path)
+    rejects_path = keep_rejects(new, rejects_folder, refuse=not skip_invalid)
     empty = [item.path.name for item in new if item.validated.frame.empty]
     if empty:
         raise DeoError(
@@ -246,8 +258,10 @@ def load_pulled(
     label = pulled.url.split()[0] if pulled.url else pulled.source
     checked = validate(pulled.frame, label, catalogue or get_catalogue())
     if not checked.ok:
-        item = FileLoad(Path("pulled"), get_format("csv"), pulled.content_hash, checked)
-        raise LoadRejected(checked.problem_list(), str(write_rejects([item], rejects_folder)))
+        rejects = write_rejects([(label, checked)], rejects_folder)
+        raise LoadRejected(checked.problem_list(), str(rejects))
+    if checked.frame.empty:
+        raise DeoError(f"nothing to load: {pulled.source} returned no observation")
     batch = ReleaseBatch(
         frame=checked.frame,
         source=pulled.source,
