@@ -95,7 +95,7 @@ def test_check_validates_without_writing(tmp_path, capsys):
         (["load", "nowhere.csv"], "no such file"),
         (["load", "x.csv", "--column", "value"], "expected NAME=VALUE"),
         (["explain", "IT.NET.USER.ZS", "KEN", "1999"], "no observation"),
-        (["areas", "--kind", "planet"], "expected economy, region or group"),
+        (["areas", "--kind", "planet"], "expected economy, region, group or aggregate"),
     ],
 )
 def test_user_mistakes_exit_1_with_a_message(argv, message, capsys):
@@ -213,3 +213,18 @@ def test_unused_columns_are_named(tmp_path, capsys):
     path.write_text("indicator,iso3,country,year,value\nIT.NET.USER.ZS,KEN,Kenya,2021,29.5\n")
     code, _, err = run(capsys, "load", str(path))
     assert code == 0 and "labelled.csv: columns not used: country" in err
+
+
+def test_check_refuses_a_file_with_no_record(tmp_path, capsys):
+    path = tmp_path / "header.csv"
+    path.write_text("indicator,area,year,value\n")
+    code, _, err = run(capsys, "load", "--check", str(path))
+    assert code == 1 and "nothing to load from header.csv" in err
+
+
+def test_a_corrupt_store_is_a_user_error(tmp_path, monkeypatch, capsys):
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("DEO_DATABASE_URL", f"sqlite:///{broken}")
+    code, _, err = run(capsys, "releases")
+    assert code == 1 and "cannot open the database" in err

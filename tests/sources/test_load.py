@@ -231,3 +231,28 @@ def test_a_world_bank_download_loads_whole_with_its_aggregates(store):
     # The World Bank's codes for groups we hold are stored under our codes.
     assert got[("WB_HIC", "2021")] == 90.8 and got[("EU", "2022")] == 90.4
     assert "ABW" not in got.index.get_level_values("area")  # empty cells are no data
+
+
+SDMX_WITH_INDICATOR = (
+    "DATAFLOW,INDICATOR,REF_AREA,SEX,TIME_PERIOD,OBS_VALUE\n"
+    "ITU:HH(1.0),I_IUSE,KEN,M,2022,41.5\n"
+)
+
+
+def test_a_constant_replaces_the_sdmx_component_it_names(tmp_path):
+    path = write(tmp_path, "itu.sdmx.csv", SDMX_WITH_INDICATOR)
+    [item] = prepare([path], constants={"indicator": "IT.NET.USER.ZS", "SEX": "F"})
+    assert item.validated.ok, item.validated.problem_list()
+    frame = item.validated.frame
+    assert frame[["indicator", "breakdown", "value"]].values.tolist() == [
+        ["IT.NET.USER.ZS", "SEX=F", 41.5]
+    ]
+
+
+def test_a_row_refused_for_its_key_is_not_also_a_duplicate(tmp_path):
+    header = "indicator,area,period,breakdown,value\n"
+    path = write(tmp_path, "b.csv", header + "IT.NET.USER.ZS,KEN,2022,female,3\n"
+                 "IT.NET.USER.ZS,KEN,2022,GENDER=F,4\n")
+    [item] = prepare([path])
+    assert item.validated.problems["rule"].tolist() == ["bad-breakdown", "unknown-dimension"]
+    assert "--column" not in item.validated.problems["expected"].iloc[1]

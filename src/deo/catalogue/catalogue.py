@@ -124,7 +124,7 @@ class Catalogue:
         if area.kind == "aggregate":
             raise DeoError(
                 f"{area.code} ({area.label()}) is an aggregate defined by its publisher; "
-                "its members are not in the catalogue. Query it with --area instead."
+                "the catalogue does not list its members"
             )
         out: set[str] = set()
         stack = [area.code]

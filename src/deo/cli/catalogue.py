@@ -45,12 +45,11 @@ def indicators(
 
 @app.command()
 def areas(
-    kind: str | None = typer.Option(None, help="economy, region or group."),
+    kind: str | None = typer.Option(None, help="economy, region, group or aggregate."),
     group: str | None = typer.Option(None, "--group", "-g", help="Members of a region/group."),
     lang: str | None = LANG,
 ) -> None:
-    """Economies (ISO 3166-1 alpha-3), M49 regions and country groups."""
-
+    """Economies (ISO 3166-1 alpha-3), M49 regions, country groups and publishers' aggregates."""
     lang = use_language(lang)
     catalogue = load_catalogue()
     if group:
@@ -58,7 +57,7 @@ def areas(
     else:
         chosen = [a for a in catalogue.areas.values() if not kind or a.kind == kind]
         if kind and not chosen:
-            raise DeoError(_("--kind {value}: expected economy, region or group")
+            raise DeoError(_("--kind {value}: expected economy, region, group or aggregate")
                            .format(value=repr(kind)))
     print_areas(out, chosen, catalogue, lang)
 

@@ -83,13 +83,15 @@ def load(
     Problems are listed with file, row, column and value, and every rejected record is
     written with its reason to a rejects file under $DEO_HOME/rejects.
     """
-    from deo.sources.load import keep_rejects, load_files, prepare
+    from deo.sources.load import keep_rejects, load_files, prepare, refuse_empty
 
     columns, constants = parse_pairs(column, "--column"), parse_pairs(set_, "--set")
     if check:
         prepared = prepare(files, format=format, columns=columns, constants=constants,
                            sheet=sheet, skip_empty=skip_empty)
         keep_rejects(prepared)
+        refuse_empty(prepared)
+        _print_unused_columns(prepared)
         rows = sum(len(item.validated.frame) for item in prepared)
         # TRANSLATORS: e.g. "2 files, 130 observations: no problems found."
         out.print(_("{files}, {observations}: no problems found.").format(
@@ -114,14 +116,7 @@ def load(
             progress=progress,
         )
     print_release_results(out, [f.path.name for f in report.files], report.results)
-    for item in report.files:
-        if item.ignored_columns:
-            err.print(
-                _("{file}: columns not used: {columns} (name one with --column)").format(
-                    file=item.path.name, columns=", ".join(item.ignored_columns)
-                ),
-                highlight=False,
-            )
+    _print_unused_columns(report.files)
     if report.rejects_path:
         rejected = sum(len(f.validated.rejected) for f in report.files)
         err.print(
@@ -130,6 +125,17 @@ def load(
                      rejected).format(n=rejected, path=report.rejects_path),
             highlight=False,
         )
+
+
+def _print_unused_columns(files) -> None:
+    for item in files:
+        if item.ignored_columns:
+            err.print(
+                _("{file}: columns not used: {columns} (name one with --column)").format(
+                    file=item.path.name, columns=", ".join(item.ignored_columns)
+                ),
+                highlight=False,
+            )
 
 
 @pull_app.command("worldbank")

@@ -171,6 +171,16 @@ def keep_rejects(
     return path
 
 
+def refuse_empty(files: Sequence[FileLoad], rejects_path: str | None = None) -> None:
+    """Raise :class:`DeoError` if a file has no valid record to load."""
+    empty = [item.path.name for item in files if item.validated.frame.empty]
+    if empty:
+        raise DeoError(
+            f"nothing to load from {', '.join(empty)}: no valid record"
+            + (f"; the rejected ones, with reasons, are in {rejects_path}" if rejects_path else "")
+        )
+
+
 def load_files(
     store: Store,
     paths: Sequence[Path],
@@ -212,12 +222,7 @@ def load_files(
     # problems are not news (and `deo demo` run twice writes no second rejects file).
     new = [f for f in files if store.find_release(f.validated.frame) is None]
     rejects_path = keep_rejects(new, rejects_folder, refuse=not skip_invalid)
-    empty = [item.path.name for item in new if item.validated.frame.empty]
-    if empty:
-        raise DeoError(
-            f"nothing to load from {', '.join(empty)}: no valid record"
-            + (f"; the rejected ones, with reasons, are in {rejects_path}" if rejects_path else "")
-        )
+    refuse_empty(new, rejects_path)
     batches = [
         ReleaseBatch(
             frame=item.validated.frame,

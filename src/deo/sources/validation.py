@@ -226,10 +226,10 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
             expected = "a breakdown key DIMENSION=CODE;... with dimensions " + DIMENSION_LIST
             problems.add(used, column, text, expected, "bad-breakdown")
         else:
-            expected = (
-                f"a breakdown dimension deo knows ({DIMENSION_LIST}); name yours with "
-                f"--column DIMENSION={raw.attrs.get('source_columns', {}).get(column, column)}"
-            )
+            theirs = raw.attrs.get("source_columns", {}).get(column, column)
+            expected = f"a breakdown dimension deo knows ({DIMENSION_LIST})"
+            if theirs != "breakdown":  # a column of its own, which --column can name
+                expected += f"; name yours with --column DIMENSION={theirs}"
             problems.add(used, column, text, expected, "unknown-dimension")
 
     # Breakdowns: codes from each dimension's code list, allowed by the indicator.
@@ -298,7 +298,8 @@ def validate(raw: pd.DataFrame, file: str, catalogue: Catalogue) -> Validated:
     key = pd.DataFrame(
         {"indicator": indicator, "area": area, "period": period_code, "breakdown": breakdown}
     )
-    key_ok = key["indicator"].notna() & key["period"].notna()
+    # Rows already refused for their key (area, period, breakdown...) are not compared.
+    key_ok = key["indicator"].notna() & key["period"].notna() & ~problems.bad
     dup = key.duplicated(keep="first") & key_ok
     if dup.any():
         first_row = (

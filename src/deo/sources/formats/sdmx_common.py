@@ -334,10 +334,11 @@ def raw_frame(
         else:
             raw[canonical] = pd.Series([""] * n, dtype=object)
     source = {c: found[c] for c in RAW_COLUMNS if c in found}
-    for name, value in (constants or {}).items():
-        raw[name] = value
-        source[name] = f"--set {name}"
     taken = set(found.values())
+    # A constant replaces the component it names (--set indicator=X: the INDICATOR dimension).
+    for canonical in constants or {}:
+        taken |= {p for p in table.columns
+                  if p.casefold() in {x.casefold() for x in COMPONENT_SPELLINGS.get(canonical, ())}}
     # Breakdown dimensions named by the user (--column SEX=GENDER) or by their SDMX id.
     named = {theirs.casefold(): ours for ours, theirs in (columns or {}).items()
              if ours in DIMENSIONS}
@@ -348,6 +349,9 @@ def raw_frame(
         # Unknown dimensions stay under their own id: validation reports them.
         raw[name] = table[dim].to_numpy()
         source[name] = dim
+    for name, value in (constants or {}).items():  # after the dimensions: constants win
+        raw[name] = value
+        source[name] = f"--set {name}"
     raw[ROW_COLUMN] = list(rows)
     raw.attrs["source_columns"] = source
     return raw

@@ -1,8 +1,8 @@
 """Releases record a hash of the observations they hold, to recognise repeated loads.
 
-``content_hash`` stays the sha256 of the file (or API answer) as received, so anyone can
-check it; ``data_hash`` identifies the observations, whatever the format or options
-they were read with.
+``content_hash`` stays the sha256 of the file as received, so anyone can check it (for
+an API pull, the connector's hash of the records fetched); ``data_hash`` identifies the
+observations, whatever the format or options they were read with.
 
 Revision ID: 0002
 Revises: 0001
