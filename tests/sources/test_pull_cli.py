@@ -38,3 +38,30 @@ def test_pull_offline_without_cache_is_a_user_error(capsys):
     code = main(["pull", "worldbank", "-i", "IT.NET.USER.ZS", "--offline"])
     assert code == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_demo_without_reference_data_pulls_from_the_world_bank(monkeypatch, capsys):
+    import json
+
+    from deo.sources.demo import WORLDBANK_INDICATORS
+
+    def answer(code: str):
+        rows = [
+            {"indicator": {"id": code}, "countryiso3code": area, "date": "2022",
+             "value": value, "obs_status": ""}
+            for area, value in (("KEN", 40.5), ("UGA", 10.25))
+        ]
+        meta = {"page": 1, "pages": 1, "per_page": 1000, "total": 2}
+        return Reply(body=json.dumps([meta, rows]).encode())
+
+    monkeypatch.setenv("DEO_REFERENCE_DATA", "/nonexistent")
+    monkeypatch.delenv("DEO_OFFLINE", raising=False)
+    with running() as api:
+        for code in WORLDBANK_INDICATORS:
+            api.route(f"/v2/country/all/indicator/{code}", answer(code))
+        monkeypatch.setenv("DEO_WORLDBANK_URL", f"{api.base_url}/v2")
+        assert main(["demo", "--no-serve"]) == 0
+    assert "pulled from the World Bank Indicators API" in capsys.readouterr().out
+    store = Store.open()
+    assert store.counts()["observations"] == 2 * len(WORLDBANK_INDICATORS)
+    assert not store.query()["synthetic"].any()
