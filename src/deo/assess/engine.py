@@ -29,6 +29,7 @@ class IndexResult:
     raw: pd.DataFrame  # value used per component (before transforms), every area seen
     years: pd.DataFrame  # the year each value comes from, or how it was imputed
     imputed: pd.DataFrame  # True where the value was imputed
+    transformed: pd.DataFrame  # included areas x components, before normalisation
     normalised: pd.DataFrame  # included areas x components
     pillars: pd.DataFrame  # included areas x pillars (no columns without pillars)
     contributions: pd.DataFrame  # included areas x components: points of the index
@@ -82,7 +83,7 @@ def compute(
     scores["rounded"] = round_half_up(scores["value"].to_numpy(), recipe.decimals)
     scores["rank"] = competition_rank(scores["value"].to_numpy(), descending=True)
     scores = scores.sort_values(["rank", "value"], ascending=[True, False], kind="stable")
-    return IndexResult(recipe, year, raw_f, years_f, imputed_f, normalised, pillars,
+    return IndexResult(recipe, year, raw_f, years_f, imputed_f, x, normalised, pillars,
                        contributions, scores, excluded)
 
 

@@ -134,3 +134,27 @@ def diff(
         return
     print_frame(out, changes.frame.head(top).reset_index(),
                 title=f"{changes.label}: {_('release')} {changes.before} -> {changes.after}")
+
+
+@index_app.command("sensitivity")
+def sensitivity(
+    recipe: str = RECIPE,
+    year: int = YEAR,
+    runs: int = typer.Option(1000, help="Monte Carlo runs."),
+    seed: int = typer.Option(0, help="Random seed (the same seed gives the same runs)."),
+    vintage: int | None = VINTAGE,
+    top: int = typer.Option(30, help="Rows of the ranking to show."),
+) -> None:
+    """Rank intervals over Monte Carlo runs of the recipe's alternatives, and what
+    leaving out each component does to the ranks."""
+    from deo.assess.build import build_index
+    from deo.assess.sensitivity import analyse
+
+    if runs < 1:
+        raise DeoError(_("--runs must be at least 1"))
+    result = build_index(open_store(), load_catalogue(), recipe, year, vintage,
+                         save=False).result
+    found = analyse(result, runs, seed)
+    print_frame(out, found.ranks.head(top).reset_index(),
+                title=_("Rank and 5-95% interval over {runs} runs").format(runs=runs))
+    print_frame(out, found.remove_one.reset_index(), title=_("Leaving out one component"))
