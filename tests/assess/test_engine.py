@@ -205,3 +205,20 @@ def test_sensitivity_runs_are_rank_permutations_and_reproducible(tmp_path, catal
     chosen = draws.choices()
     assert not ((chosen["normalise"] == "zscore") & (chosen["aggregate"] == "geometric")).any()
     assert chosen["aggregate"].nunique() == 2
+
+
+def test_portal_tables(tmp_path, catalogue):
+    from deo.assess.figures import contributions, ranking
+
+    recipe = load_recipe(str(recipe_file(tmp_path, TWO)), catalogue)
+    result = compute(recipe, {"IT.NET.USER.ZS": INTERNET, "IT.NET.BBND.P2": BROADBAND}, 2022)
+    table = ranking(result, analyse(result, runs=20))
+    assert table["area"].tolist() == ["FRA", "KEN", "UGA"]
+    assert {"median", "p05", "p95"} <= set(table.columns)
+    parts = contributions(result)
+    assert len(parts) == 2 * 3
+    by_area = parts.groupby("area")["points"].sum()
+    assert by_area.to_dict() == pytest.approx(result.scores["value"].to_dict())
+    ken = parts[parts["area"] == "KEN"].set_index("component")
+    assert ken.loc["internet", "points"] == pytest.approx(25.0 / 2)
+    assert ken["share"].sum() == pytest.approx(1.0)

@@ -13,7 +13,7 @@ SHIPPED = read_indicators(toml_files(PACKAGE_DIR / "indicators"))
 SHIPPED_CODES = [ind.code for ind in SHIPPED]
 
 #: SDMX-style unit codes the catalogue uses (docs/catalogue.md lists them).
-UNITS = {"PT", "PER_100", "PER_1M", "PS", "USD", "INDEX"}
+UNITS = {"PT", "PER_100", "PER_1M", "PS", "USD", "INDEX", "SCORE", "NUMBER"}
 
 REQUIRED = [
     "IT.NET.USER.ZS",
