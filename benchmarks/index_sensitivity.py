@@ -52,8 +52,8 @@ def loop(result, draws) -> np.ndarray:
     recipe = result.recipe
     data = result.transformed
     out = []
-    for k in draws.pick:
-        i, j = draws.pairs[k]
+    for n in draws.pick:
+        _, i, j = draws.choices_allowed[n]  # the recipe's own imputation: one matrix
         method = draws.normalisations[i]
         frame = pd.DataFrame(index=data.index)
         for c in recipe.components:

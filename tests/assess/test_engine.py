@@ -222,3 +222,21 @@ def test_portal_tables(tmp_path, catalogue):
     ken = parts[parts["area"] == "KEN"].set_index("component")
     assert ken.loc["internet", "points"] == pytest.approx(25.0 / 2)
     assert ken["share"].sum() == pytest.approx(1.0)
+
+
+def test_sensitivity_varies_the_imputation(tmp_path, catalogue):
+    impute = '\nimpute = { method = "group_mean", by = ["EAC"] }'
+    body = TWO.replace('indicator = "IT.NET.USER.ZS"', 'indicator = "IT.NET.USER.ZS"' + impute)
+    body += '\n[alternatives]\nimpute = ["none"]\n'
+    recipe = load_recipe(str(recipe_file(tmp_path, body)), catalogue)
+    panels = {"IT.NET.USER.ZS": INTERNET, "IT.NET.BBND.P2": BROADBAND}
+    groups = {"internet": pd.Series({"KEN": "EAC", "UGA": "EAC", "TZA": "EAC"})}
+    result = compute(recipe, panels, 2022, groups)
+    assert "TZA" in result.scores.index  # scored thanks to the group mean
+    ranks, draws = monte_carlo_ranks(result, runs=100, seed=2, panels=panels)
+    chosen = draws.choices()
+    tza = list(result.transformed.index).index("TZA")
+    without = (chosen["impute"] == "none").to_numpy()
+    assert without.any() and (~without).any()
+    assert np.isnan(ranks[without, tza]).all()  # not imputed: no rank in those runs
+    assert not np.isnan(ranks[~without, tza]).any()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deo.assess.engine import IndexResult, compute
-from deo.assess.inputs import read_inputs
+from deo.assess.inputs import Inputs, read_inputs
 from deo.assess.recipe import Recipe, load_recipe
 from deo.assess.results import write
 from deo.catalogue import Catalogue
@@ -16,7 +16,7 @@ from deo.store import LoadResult, Store
 @dataclass
 class Build:
     result: IndexResult
-    releases: list[int]  # where the inputs came from
+    inputs: Inputs
     stored: LoadResult | None = None
 
 
@@ -35,4 +35,4 @@ def build_index(
     inputs = read_inputs(store, catalogue, recipe, vintage)
     result = compute(recipe, inputs.panels, year, inputs.groups)
     stored = write(store, result, inputs.releases) if save else None
-    return Build(result, inputs.releases, stored)
+    return Build(result, inputs, stored)

@@ -21,6 +21,8 @@ class Inputs:
     panels: dict[str, pd.DataFrame]  # indicator -> areas x years
     groups: dict[str, pd.Series]  # component id -> area -> group, for group imputation
     releases: list[int]  # the releases the inputs come from
+    #: For the sensitivity analysis: an alternative imputation's text -> area -> group.
+    alternative_groups: dict[str, pd.Series] | None = None
 
 
 def read_inputs(
@@ -53,7 +55,13 @@ def read_inputs(
         for c in recipe.components
         if "by" in c.impute.params
     }
-    return Inputs(panels, groups, sorted(int(r) for r in frame["release_id"].unique()))
+    alternative_groups = {
+        str(m): group_labels(catalogue, m.params["by"])
+        for m in recipe.alternatives.impute
+        if "by" in m.params
+    }
+    releases = sorted(int(r) for r in frame["release_id"].unique())
+    return Inputs(panels, groups, releases, alternative_groups)
 
 
 def group_labels(catalogue: Catalogue, codes: list[str] | str) -> pd.Series:

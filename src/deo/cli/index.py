@@ -152,9 +152,8 @@ def sensitivity(
 
     if runs < 1:
         raise DeoError(_("--runs must be at least 1"))
-    result = build_index(open_store(), load_catalogue(), recipe, year, vintage,
-                         save=False).result
-    found = analyse(result, runs, seed)
+    done = build_index(open_store(), load_catalogue(), recipe, year, vintage, save=False)
+    found = analyse(done.result, runs, seed, done.inputs.panels, done.inputs.alternative_groups)
     print_frame(out, found.ranks.head(top).reset_index(),
                 title=_("Rank and 5-95% interval over {runs} runs").format(runs=runs))
     print_frame(out, found.remove_one.reset_index(), title=_("Leaving out one component"))
