@@ -8,6 +8,7 @@ from deo import __version__
 from deo.cli.app import (
     app,
     err,
+    load_catalogue,
     open_store,
     out,
 )
@@ -30,8 +31,24 @@ def demo(
     with load_progress(err) as progress:
         report = build_demo(store, progress=progress)
     out.print(report.summary)
+    if report.kind == "reference":
+        _demo_indices(store)
     if serve:
         _serve(host, port)
+
+
+def _demo_indices(store) -> None:
+    """Build the B2C index recipes for 2020 from the demo's reference data."""
+    from deo.assess.build import build_index
+    from deo.sources.demo import DEMO_INDICES
+
+    for recipe in DEMO_INDICES:
+        done = build_index(store, load_catalogue(), recipe, 2020)
+        out.print(
+            _("Index {recipe} 2020: {n} areas scored (deo index explain {recipe} AREA "
+              "--year 2020).").format(recipe=done.result.recipe.id, n=len(done.result.scores)),
+            highlight=False,
+        )
 
 
 @app.command()

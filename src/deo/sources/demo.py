@@ -50,7 +50,21 @@ REFERENCE_LOADS: tuple[dict, ...] = (
      "source": "UNCTAD digitally deliverable services imports", "licence": UNCTAD_TERMS,
      "columns": {"value": "dds_imports_musd", "status": "obs_status_imp"},
      "constants": {"indicator": "UNCTAD.DDS.IMP"}, "skip_empty": True},
+    *(
+        {"file": "b2c_index_2020_published.csv",
+         "source": "UNCTAD B2C E-commerce Index 2020 (TN/UNCTAD/ICT4D/17), annex",
+         "licence": UNCTAD_TERMS, "columns": {"value": column},
+         "constants": {"indicator": f"UNCTAD.B2C.{name}", "period": "2020"}}
+        for name, column in (
+            ("INTERNET", "internet_users_pct_2019_or_latest"),
+            ("ACCOUNT", "account_ownership_pct_15plus_2017"),
+            ("SERVERS", "secure_servers_normalized_2019"),
+            ("POSTAL", "upu_postal_reliability_2019_or_latest"),
+        )
+    ),
 )
+#: Index recipes `deo demo` builds for 2020 once the reference data are loaded.
+DEMO_INDICES = ("unctad-b2c-2020-published", "unctad-b2c-2020")
 
 WORLDBANK_INDICATORS = ("IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2",
                         "IT.NET.SECR.P6", "FX.OWN.TOTL.ZS", "SP.POP.TOTL")
