@@ -170,7 +170,7 @@ def test_demo_with_reference_data_uses_it(reference_data, monkeypatch, capsys):
     monkeypatch.setenv("DEO_REFERENCE_DATA", str(reference_data))
     code, out, _ = run(capsys, "demo", "--no-serve")
     assert code == 0 and "published reference tables" in out
-    assert "Index unctad-b2c-2020-published@1.0 2020: 152 areas scored" in out
+    assert "Index unctad-b2c-2020-published 2020: 152 areas scored" in out
     code, out, _ = run(capsys, "releases")
     assert "wdi_digital.csv" in out and "unctad_dds" in out
 
