@@ -129,14 +129,13 @@ def weights_of(items) -> np.ndarray:
 
 
 def aggregate(
-    recipe: Recipe, normalised: pd.DataFrame, component_weights: np.ndarray | None = None,
-    method: Method | None = None,
+    recipe: Recipe, normalised: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """(pillar scores, contributions in index points, index value) per area."""
-    method = method or recipe.aggregate
+    method = recipe.aggregate
     top = AGGREGATORS.get(method.name).fn
     x = normalised.to_numpy(float)
-    w = weights_of(recipe.components) if component_weights is None else component_weights
+    w = weights_of(recipe.components)
     if not recipe.pillars:
         value = top(x, w)
         shares = _shares(method.name, x, w)

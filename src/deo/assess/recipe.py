@@ -14,7 +14,7 @@ import hashlib
 import inspect
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +130,7 @@ def load_recipe(name: str, catalogue: Catalogue) -> Recipe:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DeoError(f"{path}: not valid TOML ({exc})") from None
     recipe = _parse(tree, path, catalogue)
-    return _replace(recipe, path=path, digest=hashlib.sha256(data).hexdigest())
-
-
-def _replace(recipe: Recipe, **changes: Any) -> Recipe:
-    from dataclasses import replace
-
-    return replace(recipe, **changes)
+    return replace(recipe, path=path, digest=hashlib.sha256(data).hexdigest())
 
 
 class _Reader:
@@ -301,9 +295,10 @@ def _texts(value: str | dict) -> dict[str, str]:
 
 
 def _known_indicator(r: _Reader, catalogue: Catalogue, code: str, where: str) -> None:
-    if catalogue.resolve_indicator(code) is None:
-        hint = catalogue._suggest(code, catalogue.indicators)
-        raise r.fail(where, f"unknown indicator {code!r}{hint} (see `deo indicators`)")
+    try:
+        catalogue.indicator(code)
+    except DeoError as exc:  # "unknown indicator 'X' (did you mean Y?)"
+        raise r.fail(where, f"{exc} (see `deo indicators`)") from None
 
 
 def _output(r: _Reader, catalogue: Catalogue, table: dict, where: str) -> str | None:
