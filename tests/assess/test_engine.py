@@ -18,7 +18,7 @@ HEAD = """
 [index]
 id = "test-index"
 version = "0.1"
-indicator = "UNCTAD.B2C.INDEX"
+indicator = "UNCTAD.B2C.SERVERS.SCORE"
 name = "Test index"
 source = "tests"
 """
@@ -148,6 +148,17 @@ def test_pillars_with_geometric_aggregation_by_hand(tmp_path, catalogue):
         (TWO.replace('normalise = "minmax"', 'normalise = "minmax"\ndirection = "up"', 1),
          "direction 'up': expected positive or negative"),
         ("", "missing field 'component'"),
+        (TWO.replace('normalise = "minmax"', 'normalise = "minmax"\nweigth = 0.5', 1),
+         "unknown field 'weigth'"),
+        (TWO.replace('normalise = "minmax"', 'normalise = { method = "minmax", by = ["LDC"] }', 1),
+         "minmax takes no parameter by"),
+        (TWO.replace('normalise = "minmax"', 'normalise = "minmax"\nimpute = "group_mean"', 1),
+         "group_mean needs by"),
+        (TWO.replace('normalise = "minmax"',
+                     'normalise = "minmax"\ntransform = [{ method = "log", offset = "one" }]', 1),
+         "offset = 'one' is not a number"),
+        (TWO + "[alternatives]\nweight_perturbation = 1.5\n",
+         "weight_perturbation = 1.5: expected a share"),
     ],
 )
 def test_bad_recipes_get_clear_errors(tmp_path, catalogue, body, message):
@@ -240,3 +251,53 @@ def test_sensitivity_varies_the_imputation(tmp_path, catalogue):
     assert without.any() and (~without).any()
     assert np.isnan(ranks[without, tza]).all()  # not imputed: no rank in those runs
     assert not np.isnan(ranks[~without, tza]).any()
+
+
+def test_an_index_indicator_belongs_to_its_recipe(tmp_path, catalogue):
+    head = HEAD.replace("UNCTAD.B2C.SERVERS.SCORE", "UNCTAD.B2C.INDEX")
+    with pytest.raises(DeoError, match="computed by the recipe unctad-b2c-2020"):
+        load_recipe(str(recipe_file(tmp_path, TWO, head)), catalogue)
+
+
+def test_geometric_aggregation_of_zscores_is_refused(tmp_path, catalogue):
+    body = TWO.replace('"minmax"', '"zscore"')
+    head = HEAD + 'aggregate = "geometric"\n'
+    recipe = load_recipe(str(recipe_file(tmp_path, body, head)), catalogue)
+    with pytest.raises(DeoError, match="geometric aggregation needs values of at least 0"):
+        compute(recipe, {"IT.NET.USER.ZS": INTERNET, "IT.NET.BBND.P2": BROADBAND}, 2022)
+
+
+def test_exclusion_says_which_step_lost_a_value(tmp_path, catalogue):
+    body = TWO.replace('indicator = "IT.NET.BBND.P2"',
+                       'indicator = "IT.NET.BBND.P2"\ntransform = ["log"]')
+    recipe = load_recipe(str(recipe_file(tmp_path, body)), catalogue)
+    result = compute(recipe, {"IT.NET.USER.ZS": INTERNET, "IT.NET.BBND.P2": BROADBAND}, 2022)
+    assert result.excluded["UGA"] == "broadband: log gives no value for 0"
+    assert result.excluded["TZA"] == "missing internet (IT.NET.USER.ZS)"
+
+
+def test_effective_weights_follow_pillars(tmp_path, catalogue):
+    from deo.assess.engine import effective_weights
+
+    body = """
+    [[pillar]]
+    id = "a"
+    weight = 0.5
+    [[pillar]]
+    id = "b"
+    weight = 0.5
+    [[component]]
+    id = "x"
+    indicator = "IT.NET.USER.ZS"
+    pillar = "a"
+    [[component]]
+    id = "y"
+    indicator = "IT.NET.BBND.P2"
+    pillar = "a"
+    [[component]]
+    id = "z"
+    indicator = "IT.CEL.SETS.P2"
+    pillar = "b"
+    """
+    recipe = load_recipe(str(recipe_file(tmp_path, body)), catalogue)
+    assert effective_weights(recipe).tolist() == pytest.approx([0.25, 0.25, 0.5])

@@ -32,7 +32,7 @@ def build_index(
     ``save``."""
     if isinstance(recipe, str):
         recipe = load_recipe(recipe, catalogue)
-    inputs = read_inputs(store, catalogue, recipe, vintage)
+    inputs = read_inputs(store, catalogue, recipe, year, vintage)
     result = compute(recipe, inputs.panels, year, inputs.groups)
     stored = write(store, result, inputs.releases) if save else None
     return Build(result, inputs, stored)

@@ -18,6 +18,7 @@ from deo.assess.normalise import NORMALISERS
 from deo.assess.rank import competition_rank
 from deo.assess.recipe import Component, Method, Recipe
 from deo.assess.transform import TRANSFORMS
+from deo.core import DeoError
 
 
 @dataclass
@@ -64,27 +65,66 @@ def compute(
             step = TRANSFORMS.get(t.name)
             transformed[c.id] = step.fn(transformed[[c.id]].to_numpy(float), **t.params)[:, 0]
 
-    present = transformed.notna()
-    share = present.sum(axis=1) / len(recipe.components)
-    included = share >= recipe.min_share - 1e-12
-    excluded = {
-        area: "missing " + ", ".join(
-            f"{c.id} ({c.indicator})" for c in recipe.components if not present.at[area, c.id]
-        )
-        for area in transformed.index[~included]
-    }
+    included = _meets_inclusion(recipe, transformed)
     x = transformed[included]
     normalised = pd.DataFrame(index=x.index)
     for c in recipe.components:
         normalised[c.id] = normalise(recipe.normaliser(c), x[[c.id]].to_numpy(float),
                                      c.direction)[:, 0]
+    # A normaliser can leave a value out too (frontier of a zero): judge inclusion again.
+    kept = _meets_inclusion(recipe, normalised)
+    excluded = {
+        area: _why_excluded(recipe, area, raw_f, transformed, normalised)
+        for area in [*transformed.index[~included], *normalised.index[~kept]]
+    }
+    x, normalised = x[kept], normalised[kept]
+    _check_geometric(recipe, normalised)
     pillars, contributions, value = aggregate(recipe, normalised)
     scores = pd.DataFrame({"value": value}, index=normalised.index)
+    for area in scores.index[scores["value"].isna()]:
+        excluded[area] = f"{recipe.aggregate} aggregation gives no value"
+    scores = scores.dropna(subset=["value"])
     scores["rounded"] = round_half_up(scores["value"].to_numpy(), recipe.decimals)
     scores["rank"] = competition_rank(scores["value"].to_numpy(), descending=True)
     scores = scores.sort_values(["rank", "value"], ascending=[True, False], kind="stable")
     return IndexResult(recipe, year, raw_f, years_f, imputed_f, x, normalised, pillars,
-                       contributions, scores, excluded)
+                       contributions, scores, dict(sorted(excluded.items())))
+
+
+def _meets_inclusion(recipe: Recipe, values: pd.DataFrame) -> pd.Series:
+    share = values.notna().sum(axis=1) / len(recipe.components)
+    return share >= recipe.min_share - 1e-12
+
+
+def _why_excluded(
+    recipe: Recipe, area: str, raw: pd.DataFrame, transformed: pd.DataFrame,
+    normalised: pd.DataFrame,
+) -> str:
+    """Which components an area lacks, and at which step each was lost."""
+    missing, lost = [], []
+    for c in recipe.components:
+        if pd.isna(raw.at[area, c.id]):
+            missing.append(f"{c.id} ({c.indicator})")
+        elif pd.isna(transformed.at[area, c.id]):
+            steps = ", ".join(str(t) for t in c.transforms)
+            lost.append(f"{c.id}: {steps} gives no value for {raw.at[area, c.id]:g}")
+        elif area in normalised.index and pd.isna(normalised.at[area, c.id]):
+            lost.append(f"{c.id}: {recipe.normaliser(c)} gives no value for "
+                        f"{transformed.at[area, c.id]:g}")
+    return "; ".join(([f"missing {', '.join(missing)}"] if missing else []) + lost)
+
+
+def _check_geometric(recipe: Recipe, normalised: pd.DataFrame) -> None:
+    """Geometric aggregation of negative values is undefined: refuse the recipe."""
+    geometric = recipe.aggregate.name == "geometric" or any(
+        p.aggregate is not None and p.aggregate.name == "geometric" for p in recipe.pillars)
+    negative = [c.id for c in recipe.components if (normalised[c.id] < 0).any()]
+    if geometric and negative:
+        raise DeoError(
+            f"{recipe.label}: geometric aggregation needs values of at least 0, but the "
+            f"normalised {', '.join(negative)} has negative ones (zscore gives them): "
+            "normalise with minmax, goalposts, frontier or rank"
+        )
 
 
 def _values(
@@ -118,6 +158,21 @@ def _values(
 def normalise(method: Method, x: np.ndarray, direction: float) -> np.ndarray:
     step = NORMALISERS.get(method.name)
     return step.fn(x, direction=direction, **method.params)
+
+
+def effective_weights(recipe: Recipe) -> np.ndarray:
+    """Each component's share of the index weight: its weight within its pillar times
+    the pillar's weight (without pillars, the component weights themselves)."""
+    w = weights_of(recipe.components)
+    if not recipe.pillars:
+        return w / w.sum()
+    pillar_weight = dict(zip([p.id for p in recipe.pillars], weights_of(recipe.pillars),
+                             strict=True))
+    out = np.empty_like(w)
+    for p in recipe.pillars:
+        cols = [k for k, c in enumerate(recipe.components) if c.pillar == p.id]
+        out[cols] = w[cols] / w[cols].sum() * pillar_weight[p.id]
+    return out / out.sum()
 
 
 def weights_of(items) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from deo.assess.engine import IndexResult, weights_of
+from deo.assess.engine import IndexResult, effective_weights
 from deo.assess.sensitivity import Sensitivity
 
 
@@ -22,7 +22,7 @@ def contributions(result: IndexResult) -> pd.DataFrame:
     """Long table (area, component, indicator, pillar, normalised, weight, points, share):
     ``points`` of each component add up to the area's index value."""
     weights = dict(zip([c.id for c in result.recipe.components],
-                       weights_of(result.recipe.components), strict=True))
+                       effective_weights(result.recipe), strict=True))
     points = result.contributions.rename_axis(columns="component").stack().rename("points")
     table = points.reset_index()
     normalised = result.normalised.rename_axis(columns="component").stack().rename("normalised")

@@ -7,6 +7,7 @@ periods, economies only (regions, groups and publishers' aggregates are not scor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -26,8 +27,10 @@ class Inputs:
 
 
 def read_inputs(
-    store: Store, catalogue: Catalogue, recipe: Recipe, vintage: int | None = None
+    store: Store, catalogue: Catalogue, recipe: Recipe, year: int, vintage: int | None = None
 ) -> Inputs:
+    """The recipe's panels, and the groups for group imputation as they were at the end of
+    index year ``year``."""
     codes = sorted({c.indicator for c in recipe.components})
     frame = store.query(indicators=codes, breakdown="", vintage=vintage)
     economies = {a.code for a in catalogue.economies()}
@@ -50,13 +53,14 @@ def read_inputs(
             f"{recipe.label}: no data in the store for component(s) "
             + ", ".join(f"{c.id} ({c.indicator})" for c in recipe.components if c.id in missing)
         )
+    on = date(year, 12, 31)
     groups = {
-        c.id: group_labels(catalogue, c.impute.params["by"])
+        c.id: group_labels(catalogue, c.impute.params["by"], on, recipe.label)
         for c in recipe.components
         if "by" in c.impute.params
     }
     alternative_groups = {
-        str(m): group_labels(catalogue, m.params["by"])
+        str(m): group_labels(catalogue, m.params["by"], on, recipe.label)
         for m in recipe.alternatives.impute
         if "by" in m.params
     }
@@ -64,10 +68,16 @@ def read_inputs(
     return Inputs(panels, groups, releases, alternative_groups)
 
 
-def group_labels(catalogue: Catalogue, codes: list[str] | str) -> pd.Series:
-    """area -> the first of ``codes`` (groups or regions, in order) it belongs to today."""
+def group_labels(
+    catalogue: Catalogue, codes: list[str] | str, on: date | None = None, label: str = ""
+) -> pd.Series:
+    """area -> the first of ``codes`` (groups or regions, in order) it belongs to on ``on``."""
     labels: dict[str, str] = {}
     for code in [codes] if isinstance(codes, str) else codes:
-        for member in catalogue.members(code):
+        try:
+            members = catalogue.members(code, on)
+        except DeoError as exc:
+            raise DeoError(f"{label}: imputation by {code}: {exc}" if label else str(exc)) from None
+        for member in members:
             labels.setdefault(member, code)
     return pd.Series(labels, dtype=object)

@@ -128,7 +128,7 @@ def load_recipe(name: str, catalogue: Catalogue) -> Recipe:
     try:
         tree = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DeoError(f"{path}: not valid TOML ({exc})") from None
+        raise DeoError(f"{path.name}: not valid TOML ({exc})") from None
     recipe = _parse(tree, path, catalogue)
     return replace(recipe, path=path, digest=hashlib.sha256(data).hexdigest())
 
@@ -165,16 +165,41 @@ class _Reader:
             step = registry.get(name)
         except DeoError as exc:
             raise self.fail(where, str(exc)) from None
-        allowed = set(step.params) - ENGINE_PARAMS
-        unknown = set(params) - allowed - {"by"}
+        grouped = "groups" in step.params and name != "none"  # group mean, group median
+        allowed = (set(step.params) - ENGINE_PARAMS) | ({"by"} if grouped else set())
+        unknown = set(params) - allowed
         if unknown:
             raise self.fail(where, f"{name} takes no parameter {', '.join(sorted(unknown))}"
                                    f" (it takes: {', '.join(sorted(allowed)) or 'none'})")
         missing = [p for p in _required(step.fn) if p not in params]
+        if grouped and "by" not in params:
+            missing.append("by (a list of group or region codes)")
         if missing:
             raise self.fail(where, f"{name} needs {', '.join(missing)}")
+        for key, param in params.items():
+            numbers = param if isinstance(param, list) else [param]
+            if key == "by":
+                if not (isinstance(param, list) and param
+                        and all(isinstance(v, str) for v in param)):
+                    raise self.fail(where, f"by = {param!r} is not a list of area codes")
+            elif not all(isinstance(v, int | float) and not isinstance(v, bool)
+                         for v in numbers):
+                raise self.fail(where, f"{key} = {param!r} is not a number")
         return Method(name, params)
 
+    def known_fields(self, table: dict, fields: set[str], where: str) -> None:
+        """Refuse misspelt fields: a typo must not silently become a default."""
+        unknown = sorted(set(table) - fields)
+        if unknown:
+            raise self.fail(where, f"unknown field {', '.join(map(repr, unknown))} "
+                                   f"(known: {', '.join(sorted(fields))})")
+
+
+INDEX_FIELDS = {"id", "version", "indicator", "name", "source", "normalise", "aggregate",
+                "min_share", "decimals", "illustrative"}
+COMPONENT_FIELDS = {"id", "indicator", "direction", "year", "transform", "impute", "normalise",
+                    "weight", "pillar", "output"}
+PILLAR_FIELDS = {"id", "name", "weight", "aggregate", "output"}
 
 #: Parameters the engine supplies itself (not written in a recipe).
 ENGINE_PARAMS = frozenset({"direction", "year", "groups"})
@@ -202,12 +227,15 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
     from deo.assess.transform import TRANSFORMS
 
     r = _Reader(path)
+    r.known_fields(tree, {"index", "component", "pillar", "alternatives"}, "recipe")
     head = r.get(tree, "index", "recipe", dict)
+    r.known_fields(head, INDEX_FIELDS, "[index]")
     indicator = r.get(head, "indicator", "[index]", str)
     _known_indicator(r, catalogue, indicator, "[index]")
     pillars = []
     for i, table in enumerate(r.get(tree, "pillar", "recipe", list, [])):
         where = f"pillar {table.get('id', i + 1)!r}"
+        r.known_fields(table, PILLAR_FIELDS, where)
         pillars.append(
             Pillar(
                 id=r.get(table, "id", where, str),
@@ -222,15 +250,18 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
     components = []
     for i, table in enumerate(r.get(tree, "component", "recipe", list)):
         where = f"component {table.get('id', i + 1)!r}"
+        r.known_fields(table, COMPONENT_FIELDS, where)
         code = r.get(table, "indicator", where, str)
         _known_indicator(r, catalogue, code, where)
         direction = r.get(table, "direction", where, str, "positive")
         if direction not in DIRECTIONS:
             raise r.fail(where, f"direction {direction!r}: expected positive or negative")
         year = r.get(table, "year", where, dict, {})
+        r.known_fields(year, {"offset", "within"}, f"{where}: year")
         pillar = r.get(table, "pillar", where, str, None)
         if pillars and pillar not in pillar_ids:
-            raise r.fail(where, f"pillar {pillar!r} is not one of {', '.join(sorted(pillar_ids))}")
+            shown = "needs pillar =" if pillar is None else f"pillar {pillar!r} is not"
+            raise r.fail(where, f"{shown} one of {', '.join(sorted(pillar_ids))}")
         components.append(
             Component(
                 id=r.get(table, "id", where, str),
@@ -262,6 +293,13 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
     if not 0 < share <= 1:
         raise r.fail("[index]", f"min_share = {share}: expected a share in (0, 1]")
     alt = r.get(tree, "alternatives", "recipe", dict, {})
+    r.known_fields(alt, {"normalise", "aggregate", "impute", "weight_perturbation"},
+                   "[alternatives]")
+    perturbation = r.get(alt, "weight_perturbation", "[alternatives]", (int, float), 0.0)
+    if not 0 <= perturbation < 1:
+        raise r.fail("[alternatives]", f"weight_perturbation = {perturbation}: expected a "
+                                       "share in [0, 1) (each weight varies by up to it)")
+    _own_indicator(r, catalogue, head)
     return Recipe(
         id=r.get(head, "id", "[index]", str),
         version=str(r.get(head, "version", "[index]", (str, int, float))),
@@ -283,9 +321,7 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
                             for m in r.get(alt, "aggregate", "[alternatives]", list, [])),
             impute=tuple(r.method(m, "[alternatives]: impute", IMPUTERS)
                          for m in r.get(alt, "impute", "[alternatives]", list, [])),
-            weight_perturbation=float(
-                r.get(alt, "weight_perturbation", "[alternatives]", (int, float), 0.0)
-            ),
+            weight_perturbation=float(perturbation),
         ),
     )
 
@@ -299,6 +335,15 @@ def _known_indicator(r: _Reader, catalogue: Catalogue, code: str, where: str) ->
         catalogue.indicator(code)
     except DeoError as exc:  # "unknown indicator 'X' (did you mean Y?)"
         raise r.fail(where, f"{exc} (see `deo indicators`)") from None
+
+
+def _own_indicator(r: _Reader, catalogue: Catalogue, head: dict) -> None:
+    """An index indicator that names its recipe in the catalogue is that recipe's alone:
+    another recipe writing to it would silently revise its values."""
+    owner = catalogue.indicator(head["indicator"]).recipe
+    if owner and owner != head.get("id"):
+        raise r.fail("[index]", f"indicator {head['indicator']} is computed by the recipe "
+                                f"{owner}; give this index its own indicator")
 
 
 def _output(r: _Reader, catalogue: Catalogue, table: dict, where: str) -> str | None:

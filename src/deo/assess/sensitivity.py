@@ -173,7 +173,7 @@ def remove_one(result: IndexResult) -> pd.DataFrame:
 def _unique(methods: list[Method]) -> list[Method]:
     seen, out = set(), []
     for m in methods:
-        key = (m.name, tuple(sorted(m.params.items())))
+        key = repr((m.name, sorted(m.params.items())))
         if key not in seen:
             seen.add(key)
             out.append(m)

@@ -32,6 +32,7 @@ def list_recipes(lang: str | None = LANG) -> None:
             "recipe": recipe.id, "version": recipe.version, "indicator": recipe.indicator,
             "name": recipe.name.get(lang) or recipe.name["en"],
             "components": ", ".join(c.id for c in recipe.components),
+            "note": _("illustrative") if recipe.illustrative else "",
         })
     print_frame(out, pd.DataFrame(rows), title=_("Index recipes"))
 
@@ -54,8 +55,10 @@ def build(
     result = done.result
     table = result.scores.head(top).reset_index()
     table.insert(1, "name", table["area"].map(lambda a: catalogue.areas[a].label(lang)))
-    print_frame(out, table[["rank", "area", "name", "rounded"]].rename(
-        columns={"rounded": "value"}), title=f"{result.recipe.label} {year}")
+    table["rank"] = table["rank"].astype(int)
+    table["value"] = table["rounded"].map(f"{{:.{result.recipe.decimals}f}}".format)
+    print_frame(out, table[["rank", "area", "name", "value"]],
+                title=f"{result.recipe.label} {year}")
     out.print(
         ngettext("{n} area scored", "{n} areas scored", len(result.scores))
         .format(n=len(result.scores)), highlight=False,
@@ -82,7 +85,7 @@ def explain(
 ) -> None:
     """One area's score: inputs, years used, imputations, normalised values, contributions."""
     from deo.assess.build import build_index
-    from deo.assess.engine import weights_of
+    from deo.assess.engine import effective_weights
 
     use_language(lang)
     catalogue = load_catalogue()
@@ -100,7 +103,7 @@ def explain(
             rank=int(score["rank"]), n=len(result.scores)),
         highlight=False,
     )
-    weights = weights_of(result.recipe.components)
+    weights = effective_weights(result.recipe)
     rows = [
         {
             "component": c.id, "indicator": c.indicator,
