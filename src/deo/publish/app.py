@@ -13,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 
 from deo import __version__
 from deo.catalogue import get_catalogue
+from deo.publish import api
+from deo.publish.api import problems
 from deo.store import Store
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -20,8 +22,18 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 def create_app(store: Store | None = None) -> FastAPI:
     """The portal app over ``store`` (default: the configured store)."""
-    app = FastAPI(title="Digital Economy Observatory", version=__version__)
+    app = FastAPI(
+        title="Digital Economy Observatory",
+        version=__version__,
+        description="Open data on ICT use, e-commerce and digital trade, and composite "
+        "indices computed from them.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
     app.state.store = store or Store.open()
+    problems.install(app)
+    app.include_router(api.router)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:

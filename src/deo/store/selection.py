@@ -84,16 +84,24 @@ def resolve(selection: Selection, catalogue: Catalogue) -> dict:
 
 
 def select(
-    store: Store, catalogue: Catalogue, selection: Selection, provenance: bool = False
+    store: Store,
+    catalogue: Catalogue,
+    selection: Selection,
+    provenance: bool = False,
+    after: tuple | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Observations matching ``selection`` (see :meth:`Store.query` for the columns).
 
     An economy selected through a group counts for the periods it was a member, judged
     on the last day of each period (the UK is in the EU's 2019 but not its 2020). An
     indicator alias that fixes a breakdown (``B12_IDEL``) selects only that breakdown.
+    ``after``/``limit`` page through the rows (see :meth:`Store.query`); a page can hold
+    fewer than ``limit`` rows when group membership leaves some out.
     """
     try:
-        frame = store.query(**resolve(selection, catalogue), provenance=provenance)
+        frame = store.query(**resolve(selection, catalogue), provenance=provenance,
+                            after=after, limit=limit)
     except ValueError as exc:  # a malformed period range
         raise DeoError(str(exc)) from None
     if frame.empty:

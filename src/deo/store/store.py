@@ -17,8 +17,10 @@ from sqlalchemy import (
     and_,
     func,
     insert,
+    literal,
     or_,
     select,
+    tuple_,
     update,
 )
 
@@ -242,11 +244,15 @@ class Store:
         breakdown: str | None = None,
         vintage: int | None = None,
         provenance: bool = False,
+        after: tuple[str, str, str, date, str] | None = None,
+        limit: int | None = None,
     ) -> pd.DataFrame:
         """Observations as of release ``vintage`` (the latest if None).
 
         ``start``/``end`` bound the period (a period is kept if it lies within them);
         ``breakdown`` selects one breakdown key ("" for totals; None for all).
+        Rows come in the order (indicator, area, breakdown, period start, period);
+        ``after`` (that tuple for the last row seen) and ``limit`` read them page by page.
         Columns: :data:`OBSERVATION_COLUMNS`, ``release_id``, ``method``, ``synthetic``
         (True where the release holds synthetic demonstration data), and with
         ``provenance`` the release's ``source``, ``file_name``, ``loaded_at``, ``licence``.
@@ -263,8 +269,12 @@ class Store:
             stmt = stmt.where(OBS.c.period_end <= end)
         if breakdown is not None:
             stmt = stmt.where(OBS.c.breakdown == breakdown)
-        stmt = stmt.order_by(OBS.c.indicator, OBS.c.area, OBS.c.breakdown, OBS.c.period_start,
-                             OBS.c.period)
+        order = (OBS.c.indicator, OBS.c.area, OBS.c.breakdown, OBS.c.period_start, OBS.c.period)
+        if after is not None:
+            stmt = stmt.where(tuple_(*order) > tuple_(*(literal(v) for v in after)))
+        stmt = stmt.order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         release_columns = [REL.c.id, REL.c.synthetic]
         if provenance:
             release_columns += [REL.c.source, REL.c.file_name, REL.c.loaded_at, REL.c.licence]

@@ -1,0 +1,52 @@
+"""Tables out of the API: JSON, CSV, XLSX, SDMX-JSON and SDMX-CSV."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from fastapi.responses import JSONResponse, Response
+
+from deo.sources.formats import get_format
+
+Format = Literal["json", "csv", "xlsx", "sdmx-json", "sdmx-csv"]
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sdmx-json": "application/vnd.sdmx.data+json; version=1.0.0",
+    "sdmx-csv": "application/vnd.sdmx.data+csv; version=1.0.0",
+}
+SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "sdmx-json": ".json", "sdmx-csv": ".sdmx.csv"}
+
+
+def table(frame: pd.DataFrame, fmt: Format, name: str, body: dict,
+          headers: dict[str, str] | None = None) -> Response:
+    """``body`` (holding the records) as JSON, or ``frame`` as a download named ``name``."""
+    if fmt == "json":
+        return JSONResponse(body, headers=headers)
+    if fmt == "csv":
+        data = frame.to_csv(index=False).encode("utf-8")
+    elif fmt == "xlsx":
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as book:
+            frame.to_excel(book, sheet_name="data", index=False)
+        data = buffer.getvalue()
+    else:  # SDMX: our writers, which take an observation frame
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"data{SUFFIXES[fmt]}"
+            get_format(fmt).write(frame, path)
+            data = path.read_bytes()
+    disposition = {"Content-Disposition": f'attachment; filename="{name}{SUFFIXES[fmt]}"'}
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers={**disposition, **(headers or {})})
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: NaN becomes null, numpy scalars plain numbers."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+        for row in clean.to_dict(orient="records")
+    ]

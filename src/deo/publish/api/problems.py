@@ -1,0 +1,48 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from deo.core import DeoError
+
+PROBLEM = "application/problem+json"
+
+
+class NotFound(DeoError):
+    """The thing asked for does not exist (404), as opposed to a bad parameter (422)."""
+
+
+def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn errors into problem details."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "Not Found", str(exc))
+
+    @app.exception_handler(DeoError)
+    async def bad_request(_request: Request, exc: DeoError) -> JSONResponse:
+        return problem(422, "Unprocessable Content", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"parameter": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+             "detail": e["msg"]}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['parameter']}: {e['detail']}" for e in errors)
+        return problem(422, "Unprocessable Content", detail, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http(_request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, exc.detail if isinstance(exc.detail, str) else "Error",
+                       str(exc.detail))
