@@ -34,11 +34,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
-## translations: extract the command line's messages to deo.pot and merge them into fr, es, zh
+## translations: extract messages (code and templates) to deo.pot and merge them into fr, es, zh
 translations: $(STAMP)
 	$(BIN)/pybabel -q extract --no-default-keywords --keyword=_ --keyword=ngettext:1,2 \
 		--add-comments=TRANSLATORS: --project=deo --copyright-holder="deo contributors" \
-		--output-file=$(LOCALE)/deo.pot src/deo
+		--mapping-file=babel.cfg --output-file=$(LOCALE)/deo.pot .
 	$(BIN)/pybabel update --domain=deo --input-file=$(LOCALE)/deo.pot --output-dir=$(LOCALE) \
 		--previous
 

@@ -32,7 +32,11 @@ def _no_chosen_language():
 
 
 def _extracted() -> set[str | tuple[str, ...]]:
-    found = extract_from_dir(SOURCE, method_map=[("**.py", "python")], keywords=KEYWORDS)
+    found = extract_from_dir(
+        SOURCE,
+        method_map=[("**.py", "python"), ("publish/templates/**.html", "jinja2")],
+        keywords=KEYWORDS,
+    )
     return {message for _file, _line, message, _comments, _context in found}
 
 

@@ -301,3 +301,25 @@ def test_effective_weights_follow_pillars(tmp_path, catalogue):
     """
     recipe = load_recipe(str(recipe_file(tmp_path, body)), catalogue)
     assert effective_weights(recipe).tolist() == pytest.approx([0.25, 0.25, 0.5])
+
+
+def test_an_area_lost_in_normalisation_leaves_the_sample(tmp_path, catalogue):
+    body = TWO.replace('indicator = "IT.NET.BBND.P2"\nnormalise = "minmax"',
+                       'indicator = "IT.NET.BBND.P2"\ndirection = "negative"\n'
+                       'normalise = "frontier"')
+    recipe = load_recipe(str(recipe_file(tmp_path, body)), catalogue)
+    result = compute(recipe, {"IT.NET.USER.ZS": INTERNET, "IT.NET.BBND.P2": BROADBAND}, 2022)
+    assert result.excluded["UGA"] == "broadband: frontier gives no value for 0"
+    # Without UGA (internet 10), KEN (30) is the internet minimum: min-max gives it 0.
+    assert result.normalised.loc["KEN", "internet"] == 0.0
+    assert result.normalised.loc["FRA", "internet"] == 100.0
+
+
+def test_negative_decimals_and_windows_are_refused(tmp_path, catalogue):
+    with pytest.raises(DeoError, match="decimals = -1: expected 0 or more"):
+        load_recipe(str(recipe_file(tmp_path, TWO, HEAD + "decimals = -1\n")), catalogue)
+    body = TWO.replace('normalise = "minmax"',
+                       'normalise = "minmax"\nimpute = { method = "carry_forward", window = -2 }',
+                       1)
+    with pytest.raises(DeoError, match="window = -2"):
+        load_recipe(str(recipe_file(tmp_path, body)), catalogue)

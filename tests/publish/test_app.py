@@ -1,35 +1,113 @@
-"""The portal's first page and health check, over a store built as `deo demo` builds it."""
+"""The portal's pages: languages, content, downloads, and the demo store."""
 
 from __future__ import annotations
 
+import io
+import re
+
+import pandas as pd
+import pytest
 from fastapi.testclient import TestClient
 
 from deo.publish.app import create_app
 from deo.sources.demo import build_demo
+from deo.sources.load import load_files
 from deo.store import Store
 
+ROWS = """indicator,area,period,value
+IT.NET.USER.ZS,KEN,2021,29.5
+IT.NET.USER.ZS,KEN,2022,32.75
+IT.NET.USER.ZS,UGA,2022,10.3
+SP.POP.TOTL,KEN,2022,54027487
+"""
 
-def test_home_page_lists_what_the_store_holds(tmp_path, monkeypatch):
+
+@pytest.fixture
+def client(tmp_path) -> TestClient:
+    store = Store.open(f"sqlite:///{tmp_path / 'pages.sqlite'}")
+    (tmp_path / "rows.csv").write_text(ROWS)
+    load_files(store, [tmp_path / "rows.csv"], source="fixture", licence="CC0-1.0")
+    return TestClient(create_app(store))
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [("fr-CA,fr;q=0.9,en;q=0.5", "fr"), ("zh-CN,zh;q=0.9", "zh"), ("es", "es"),
+     ("de-DE", "en"), ("", "en")],
+)
+def test_root_follows_accept_language(client, header, lang):
+    response = client.get("/", headers={"accept-language": header}, follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == f"/{lang}/"
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "nav"),
+    [("en", "Digital Economy Observatory", "Indicators"),
+     ("fr", "Observatoire de l'économie numérique", "Indicateurs"),
+     ("es", "Observatorio de la Economía Digital", "Indicadores"),
+     ("zh", "数字经济观察站", "指标")],
+)
+def test_home_in_each_language(client, lang, title, nav):
+    html = client.get(f"/{lang}/").text
+    assert f'<html lang="{lang}">' in html
+    assert title.replace("'", "&#39;") in html and f">{nav}</a>" in html
+    # Indicator names in the page's language, from the catalogue.
+    name = {"en": "Individuals using the Internet", "fr": "Personnes utilisant Internet",
+            "es": "Personas que usan Internet", "zh": "互联网"}[lang]
+    assert name in html
+
+
+def test_language_switcher_keeps_the_page(client):
+    html = client.get("/en/indicators/IT.NET.USER.ZS").text
+    assert 'href="/fr/indicators/IT.NET.USER.ZS"' in html
+    assert 'href="/zh/indicators/IT.NET.USER.ZS"' in html
+
+
+def test_numbers_are_written_as_each_language_writes_them(client):
+    def cells(lang):
+        html = client.get(f"/{lang}/areas/KEN").text
+        return re.findall(r'<td class="n">([^<]*)</td>', html)
+
+    # Population has no decimals in the catalogue, Internet use one.
+    assert cells("en") == ["32.8", "54,027,487"]
+    assert cells("fr") == ["32,8", "54\u202f027\u202f487"]
+    assert cells("zh") == ["32.8", "54,027,487"]
+
+
+def test_indicator_page_table_and_csv_download(client):
+    html = client.get("/en/indicators/IT.NET.USER.ZS?sort=area").text
+    assert html.index("Kenya") < html.index("Uganda")
+    link = re.search(r'href="(/api/v1/observations\?indicator=IT.NET.USER.ZS&amp;format=csv[^"]*)"',
+                     html).group(1).replace("&amp;", "&")
+    frame = pd.read_csv(io.StringIO(client.get(link).text), dtype={"period": str})
+    assert sorted(frame["value"]) == [10.3, 29.5, 32.75]
+    assert "fixture" in html  # provenance
+
+
+def test_search_and_missing_pages(client):
+    html = client.get("/en/indicators", params={"q": "secure servers"}).text
+    assert "IT.NET.SECR.P6" in html and "SP.POP.TOTL" not in html
+    assert client.get("/en/indicators/NOPE").status_code == 404
+    assert client.get("/en/areas/XX").status_code == 404
+
+
+def test_releases_page(client):
+    html = client.get("/fr/releases").text
+    assert "rows.csv" in html and "CC0-1.0" in html and "<h1>Releases</h1>" not in html
+
+
+def test_demo_store_warns_that_its_data_are_synthetic(tmp_path, monkeypatch):
     monkeypatch.setenv("DEO_REFERENCE_DATA", str(tmp_path / "absent"))
     monkeypatch.setenv("DEO_OFFLINE", "1")
     store = Store.open(f"sqlite:///{tmp_path / 'demo.sqlite'}")
-    report = build_demo(store)
-    assert report.kind == "synthetic"
+    assert build_demo(store).kind == "synthetic"
     client = TestClient(create_app(store))
-
-    page = client.get("/")
-    assert page.status_code == 200
-    assert "Individuals using the Internet" in page.text
-    assert "Synthetic demonstration data" in page.text
-    observations = store.counts()["observations"]
-    assert f"{observations} current observations" in page.text
-
+    assert "Synthetic demonstration data" in client.get("/en/").text
+    assert "Données de démonstration synthétiques" in client.get("/fr/").text
     health = client.get("/api/health").json()
-    assert health["status"] == "ok" and health["observations"] == observations > 0
+    assert health["status"] == "ok" and health["observations"] > 0
 
 
-def test_empty_store_page_says_how_to_fill_it(tmp_path):
+def test_empty_store_says_how_to_fill_it(tmp_path):
     client = TestClient(create_app(Store.open(f"sqlite:///{tmp_path / 'empty.sqlite'}")))
-    page = client.get("/")
-    assert page.status_code == 200
-    assert "deo load FILE" in page.text and "Synthetic" not in page.text
+    assert "deo load FILE" in client.get("/en/").text

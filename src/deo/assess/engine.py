@@ -66,18 +66,19 @@ def compute(
             transformed[c.id] = step.fn(transformed[[c.id]].to_numpy(float), **t.params)[:, 0]
 
     included = _meets_inclusion(recipe, transformed)
+    excluded = {area: _why_excluded(recipe, area, raw_f, transformed, None)
+                for area in transformed.index[~included]}
     x = transformed[included]
-    normalised = pd.DataFrame(index=x.index)
-    for c in recipe.components:
-        normalised[c.id] = normalise(recipe.normaliser(c), x[[c.id]].to_numpy(float),
-                                     c.direction)[:, 0]
-    # A normaliser can leave a value out too (frontier of a zero): judge inclusion again.
-    kept = _meets_inclusion(recipe, normalised)
-    excluded = {
-        area: _why_excluded(recipe, area, raw_f, transformed, normalised)
-        for area in [*transformed.index[~included], *normalised.index[~kept]]
-    }
-    x, normalised = x[kept], normalised[kept]
+    while True:
+        normalised = _normalise_all(recipe, x)
+        # A normaliser can leave a value out too (frontier of a zero): such an area leaves
+        # the sample, and the others are normalised again without it.
+        kept = _meets_inclusion(recipe, normalised)
+        if kept.all():
+            break
+        excluded |= {area: _why_excluded(recipe, area, raw_f, transformed, normalised)
+                     for area in normalised.index[~kept]}
+        x = x[kept]
     _check_geometric(recipe, normalised)
     pillars, contributions, value = aggregate(recipe, normalised)
     scores = pd.DataFrame({"value": value}, index=normalised.index)
@@ -91,6 +92,14 @@ def compute(
                        contributions, scores, dict(sorted(excluded.items())))
 
 
+def _normalise_all(recipe: Recipe, x: pd.DataFrame) -> pd.DataFrame:
+    normalised = pd.DataFrame(index=x.index)
+    for c in recipe.components:
+        normalised[c.id] = normalise(recipe.normaliser(c), x[[c.id]].to_numpy(float),
+                                     c.direction)[:, 0]
+    return normalised
+
+
 def _meets_inclusion(recipe: Recipe, values: pd.DataFrame) -> pd.Series:
     share = values.notna().sum(axis=1) / len(recipe.components)
     return share >= recipe.min_share - 1e-12
@@ -98,7 +107,7 @@ def _meets_inclusion(recipe: Recipe, values: pd.DataFrame) -> pd.Series:
 
 def _why_excluded(
     recipe: Recipe, area: str, raw: pd.DataFrame, transformed: pd.DataFrame,
-    normalised: pd.DataFrame,
+    normalised: pd.DataFrame | None,
 ) -> str:
     """Which components an area lacks, and at which step each was lost."""
     missing, lost = [], []
@@ -108,7 +117,7 @@ def _why_excluded(
         elif pd.isna(transformed.at[area, c.id]):
             steps = ", ".join(str(t) for t in c.transforms)
             lost.append(f"{c.id}: {steps} gives no value for {raw.at[area, c.id]:g}")
-        elif area in normalised.index and pd.isna(normalised.at[area, c.id]):
+        elif normalised is not None and pd.isna(normalised.at[area, c.id]):
             lost.append(f"{c.id}: {recipe.normaliser(c)} gives no value for "
                         f"{transformed.at[area, c.id]:g}")
     return "; ".join(([f"missing {', '.join(missing)}"] if missing else []) + lost)
@@ -122,8 +131,8 @@ def _check_geometric(recipe: Recipe, normalised: pd.DataFrame) -> None:
     if geometric and negative:
         raise DeoError(
             f"{recipe.label}: geometric aggregation needs values of at least 0, but the "
-            f"normalised {', '.join(negative)} has negative ones (zscore gives them): "
-            "normalise with minmax, goalposts, frontier or rank"
+            f"normalised {', '.join(negative)} has negative ones: normalise with minmax, "
+            "goalposts, frontier or rank (zscore gives negative values)"
         )
 
 

@@ -185,6 +185,9 @@ class _Reader:
             elif not all(isinstance(v, int | float) and not isinstance(v, bool)
                          for v in numbers):
                 raise self.fail(where, f"{key} = {param!r} is not a number")
+            elif key == "window" and not (isinstance(param, int) and param >= 0):
+                raise self.fail(where, f"window = {param!r}: expected a whole number of "
+                                       "years, 0 or more")
         return Method(name, params)
 
     def known_fields(self, table: dict, fields: set[str], where: str) -> None:
@@ -312,7 +315,7 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
         aggregate=r.method(head.get("aggregate", "arithmetic"), "[index]: aggregate",
                            AGGREGATORS),
         min_share=float(share),
-        decimals=r.get(head, "decimals", "[index]", int, 1),
+        decimals=_decimals(r, head),
         illustrative=r.get(head, "illustrative", "[index]", bool, False),
         alternatives=Alternatives(
             normalise=tuple(r.method(m, "[alternatives]: normalise", NORMALISERS)
@@ -324,6 +327,13 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
             weight_perturbation=float(perturbation),
         ),
     )
+
+
+def _decimals(r: _Reader, head: dict) -> int:
+    decimals = r.get(head, "decimals", "[index]", int, 1)
+    if decimals < 0:
+        raise r.fail("[index]", f"decimals = {decimals}: expected 0 or more")
+    return decimals
 
 
 def _texts(value: str | dict) -> dict[str, str]:

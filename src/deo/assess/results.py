@@ -27,14 +27,15 @@ def observations(result: IndexResult) -> pd.DataFrame:
     scored = result.scores.index
     any_imputed = result.imputed.loc[scored].any(axis=1)
     parts = [_rows(recipe.indicator, result.scores["value"], any_imputed)]
-    for c in recipe.components:
+    for c in recipe.components:  # only areas with a score: an excluded one has no outputs
         if c.output:
-            parts.append(_rows(c.output, result.normalised[c.id], result.imputed.loc[scored, c.id]))
+            parts.append(_rows(c.output, result.normalised.loc[scored, c.id],
+                               result.imputed.loc[scored, c.id]))
     for p in recipe.pillars:
         if p.output:
             members = [c.id for c in recipe.components if c.pillar == p.id]
             flags = result.imputed.loc[scored, members].any(axis=1)
-            parts.append(_rows(p.output, result.pillars[p.id], flags))
+            parts.append(_rows(p.output, result.pillars.loc[scored, p.id], flags))
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["value"].notna()]
     frame["period"] = period.code
@@ -61,7 +62,7 @@ def release_note(result: IndexResult, releases: list[int]) -> str:
         f"{len(result.scores)} areas scored",
     ]
     if result.excluded:
-        parts.append(f"{len(result.excluded)} excluded for missing components")
+        parts.append(f"{len(result.excluded)} excluded (see deo index explain)")
     imputed = int(result.imputed.loc[result.scores.index].to_numpy().sum())
     if imputed:
         parts.append(f"{imputed} imputed component value(s)")

@@ -98,8 +98,9 @@ def explain(
         raise DeoError(_("{area} has no data for any component").format(area=code))
     score = result.scores.loc[code]
     out.print(
-        f"[bold]{result.recipe.label} {year} {code}[/] = {score['rounded']:g} "
-        f"({score['value']:.4f}), " + _("rank {rank} of {n}").format(
+        f"[bold]{result.recipe.label} {year} {code}[/] = "
+        f"{score['rounded']:.{result.recipe.decimals}f} ({score['value']:.4f}), "
+        + _("rank {rank} of {n}").format(
             rank=int(score["rank"]), n=len(result.scores)),
         highlight=False,
     )

@@ -1,0 +1,57 @@
+"""Templates with the request's language: messages, numbers and names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.core import negotiate_locale
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from deo import __version__
+from deo.core.indicator import LANGUAGES
+from deo.i18n import translations
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "zh": "中文"}
+#: Babel locales for number formatting.
+LOCALES = {"en": "en", "fr": "fr", "es": "es", "zh": "zh_Hans_CN"}
+
+
+def negotiate(request: Request) -> str:
+    """The best of our languages for the browser's Accept-Language (English otherwise)."""
+    header = request.headers.get("accept-language", "")
+    wanted = [part.split(";")[0].strip().replace("-", "_") for part in header.split(",")]
+    found = negotiate_locale([w for w in wanted if w], list(LANGUAGES), sep="_")
+    if found is None:  # "fr_CA" matches "fr"
+        found = next((w.split("_")[0] for w in wanted if w.split("_")[0] in LANGUAGES), "en")
+    return found
+
+
+def number(value: float | None, lang: str, decimals: int = 1) -> str:
+    """A number as the language writes it (1 234,5 in French, 1,234.5 in English)."""
+    if value is None or value != value:  # NaN
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def page(request: Request, lang: str, template: str, context: dict,
+         status_code: int = 200) -> HTMLResponse:
+    t = translations(lang)
+    path = request.url.path
+    rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
+    switch = {code: f"/{code}/{rest}" + (f"?{request.url.query}" if request.url.query else "")
+              for code in LANGUAGES}
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "_": t.gettext, "ngettext": t.ngettext, "lang": lang, "version": __version__,
+            "languages": LANGUAGE_NAMES, "switch": switch,
+            "number": lambda v, d=1: number(v, lang, d), **context,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,140 @@
+"""Routes of the portal's pages. Each reads the store through the same selection and
+engine the API uses, and renders a template; tables and downloads need no JavaScript."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from deo.catalogue import get_catalogue
+from deo.core import DeoError
+from deo.publish.api.catalogue import _matches
+from deo.publish.api.problems import NotFound
+from deo.publish.pages.render import negotiate, page
+from deo.store.selection import Selection, select
+
+router = APIRouter(include_in_schema=False)
+Lang = Literal["en", "fr", "es", "zh"]
+#: Headline indicators on the home page, in this order, when the store has them.
+HEADLINES = ("IT.NET.USER.ZS", "IT.NET.BBND.P2", "FX.OWN.TOTL.ZS", "UNCTAD.DDS.EXP", "B3",
+             "UNCTAD.B2C.INDEX")
+DOWNLOADS = ("csv", "xlsx", "json", "sdmx-csv", "sdmx-json")
+
+
+@router.get("/")
+def root(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/{negotiate(request)}/", status_code=307)
+
+
+@router.get("/{lang}/", response_class=HTMLResponse)
+def home(request: Request, lang: Lang) -> HTMLResponse:
+    store, catalogue = request.app.state.store, get_catalogue()
+    summary = store.summary().set_index("indicator")
+    headlines = [
+        {"code": code, "name": catalogue.indicators[code].label(lang),
+         "areas": int(summary.at[code, "areas"]), "last": summary.at[code, "last_period"]}
+        for code in HEADLINES if code in summary.index
+    ]
+    others = [
+        {"code": code, "name": catalogue.indicators[code].label(lang) if code in
+         catalogue.indicators else code, "areas": int(row.areas), "last": row.last_period}
+        for code, row in summary.iterrows() if code not in HEADLINES
+    ]
+    releases = store.releases()
+    return page(request, lang, "home.html", {
+        "headlines": headlines, "others": others, "counts": store.counts(),
+        "ranking": _latest_ranking(store, catalogue, lang),
+        "synthetic": bool(releases["synthetic"].any()) if not releases.empty else False,
+    })
+
+
+def _latest_ranking(store, catalogue, lang: str, code: str = "UNCTAD.B2C.INDEX",
+                    top: int = 10) -> dict | None:
+    """The latest stored values of an index indicator, best first."""
+    frame = store.query(indicators=[code], breakdown="")
+    if frame.empty:
+        return None
+    latest = frame[frame["period"] == frame["period"].max()].sort_values("value",
+                                                                          ascending=False)
+    rows = [{"area": r.area, "name": catalogue.areas[r.area].label(lang), "value": r.value}
+            for r in latest.head(top).itertuples()]
+    return {"code": code, "name": catalogue.indicators[code].label(lang),
+            "period": latest["period"].iloc[0], "rows": rows, "count": len(latest)}
+
+
+@router.get("/{lang}/indicators", response_class=HTMLResponse)
+def indicators(request: Request, lang: Lang, q: str | None = Query(None)) -> HTMLResponse:
+    catalogue = get_catalogue()
+    summary = request.app.state.store.summary().set_index("indicator")
+    found = [
+        {"code": ind.code, "name": ind.label(lang), "topic": ind.topic,
+         "has_data": ind.code in summary.index}
+        for ind in catalogue.indicators.values() if not q or _matches(ind, q)
+    ]
+    return page(request, lang, "indicators.html", {"q": q or "", "found": found})
+
+
+@router.get("/{lang}/indicators/{code}", response_class=HTMLResponse)
+def indicator(request: Request, lang: Lang, code: str,
+              sort: Literal["area", "value"] = "value") -> HTMLResponse:
+    catalogue = get_catalogue()
+    try:
+        ind = catalogue.indicator(code)
+    except DeoError as exc:
+        raise NotFound(str(exc)) from None
+    frame = select(request.app.state.store, catalogue,
+                   Selection(indicators=[ind.code], breakdown="total"), provenance=True)
+    latest = pd.DataFrame()
+    if not frame.empty:
+        latest = frame.sort_values("period").groupby("area").tail(1)
+        latest = latest.sort_values("value" if sort == "value" else "area",
+                                    ascending=sort != "value")
+    rows = [{"area": r.area, "name": catalogue.areas[r.area].label(lang)
+             if r.area in catalogue.areas else r.area, "period": r.period, "value": r.value,
+             "status": r.status} for r in latest.itertuples()]
+    sources = sorted(set(frame["source"])) if not frame.empty else []
+    return page(request, lang, "indicator.html", {
+        "ind": ind, "name": ind.label(lang), "definition": ind.text("definition", lang),
+        "unit": ind.unit_label.get(lang) or ind.unit, "rows": rows, "sources": sources,
+        "downloads": [(f, f"/api/v1/observations?indicator={ind.code}&format={f}&limit=100000")
+                      for f in DOWNLOADS],
+        "observations": len(frame), "sort": sort,
+    })
+
+
+@router.get("/{lang}/areas/{code}", response_class=HTMLResponse)
+def area(request: Request, lang: Lang, code: str) -> HTMLResponse:
+    catalogue = get_catalogue()
+    try:
+        found = catalogue.area(code)
+    except DeoError as exc:
+        raise NotFound(str(exc)) from None
+    frame = request.app.state.store.query(areas=[found.code], breakdown="")
+    rows = []
+    for indicator_code, part in frame.groupby("indicator"):
+        part = part.sort_values("period")
+        ind = catalogue.indicators.get(indicator_code)
+        rows.append({
+            "code": indicator_code, "name": ind.label(lang) if ind else indicator_code,
+            "latest": part["value"].iloc[-1], "period": part["period"].iloc[-1],
+            "first": part["period"].iloc[0], "count": len(part),
+            "decimals": ind.decimals if ind else 1,
+        })
+    return page(request, lang, "area.html", {
+        "area": found, "name": found.label(lang), "rows": rows,
+        "groups": [catalogue.areas[g].label(lang) for g in catalogue.groups_of(found.code)]
+        if found.kind == "economy" else [],
+    })
+
+
+@router.get("/{lang}/releases", response_class=HTMLResponse)
+def releases(request: Request, lang: Lang) -> HTMLResponse:
+    frame = request.app.state.store.releases().sort_values("id", ascending=False)
+    rows = [{"id": r.id, "loaded": str(r.loaded_at)[:16], "source": r.source,
+             "file": r.file_name or "", "rows": r.row_count, "new": r.inserted_count,
+             "revised": r.revised_count, "licence": r.licence or "", "note": r.note or "",
+             "synthetic": bool(r.synthetic)} for r in frame.itertuples()]
+    return page(request, lang, "releases.html", {"rows": rows})
