@@ -111,3 +111,28 @@ def test_demo_store_warns_that_its_data_are_synthetic(tmp_path, monkeypatch):
 def test_empty_store_says_how_to_fill_it(tmp_path):
     client = TestClient(create_app(Store.open(f"sqlite:///{tmp_path / 'empty.sqlite'}")))
     assert "deo load FILE" in client.get("/en/").text
+
+
+def test_index_page_with_rank_intervals(tmp_path, reference_data):
+    store = Store.open(f"sqlite:///{tmp_path / 'b2c.sqlite'}")
+    columns = {"INTERNET": "internet_users_pct_2019_or_latest",
+               "ACCOUNT": "account_ownership_pct_15plus_2017",
+               "SERVERS": "secure_servers_normalized_2019",
+               "POSTAL": "upu_postal_reliability_2019_or_latest"}
+    for name, column in columns.items():
+        load_files(store, [reference_data / "b2c_index_2020_published.csv"],
+                   columns={"value": column},
+                   constants={"indicator": f"UNCTAD.B2C.{name}", "period": "2020"})
+    client = TestClient(create_app(store))
+    html = client.get("/fr/indices/unctad-b2c-2020-published", params={"year": 2020}).text
+    assert "Classement" in html and "Intervalle de rang" in html
+    first = re.search(r'<tr><td class="n">1</td><td><a href="/fr/areas/(\w+)">', html).group(1)
+    assert first == "CHE"
+    assert "96,0" in html  # the score, written the French way
+    assert client.get("/en/indices/nope").status_code == 404
+    assert "Not found" in client.get("/en/indices/nope").text
+
+
+def test_index_page_without_inputs_says_what_is_missing(client):
+    html = client.get("/en/indices/unctad-b2c-2020").text
+    assert "no data in the store for component" in html or "holds no annual value" in html

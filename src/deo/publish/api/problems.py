@@ -25,8 +25,14 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into problem details."""
 
     @app.exception_handler(NotFound)
-    async def not_found(_request: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "Not Found", str(exc))
+    async def not_found(request: Request, exc: NotFound):
+        if request.url.path.startswith("/api/"):
+            return problem(404, "Not Found", str(exc))
+        from deo.publish.pages.render import page
+
+        lang = request.url.path.split("/")[1] if request.url.path.count("/") > 1 else "en"
+        return page(request, lang if lang in ("en", "fr", "es", "zh") else "en",
+                    "not_found.html", {"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(DeoError)
     async def bad_request(_request: Request, exc: DeoError) -> JSONResponse:

@@ -138,3 +138,53 @@ def releases(request: Request, lang: Lang) -> HTMLResponse:
              "revised": r.revised_count, "licence": r.licence or "", "note": r.note or "",
              "synthetic": bool(r.synthetic)} for r in frame.itertuples()]
     return page(request, lang, "releases.html", {"rows": rows})
+
+
+@router.get("/{lang}/indices", response_class=HTMLResponse)
+def index_list(request: Request, lang: Lang) -> HTMLResponse:
+    from deo.assess.recipe import load_recipe, recipe_paths
+
+    catalogue = get_catalogue()
+    recipes = [load_recipe(name, catalogue) for name in recipe_paths()]
+    return page(request, lang, "indices.html", {"recipes": [
+        {"id": r.id, "name": r.name.get(lang) or r.name["en"], "illustrative": r.illustrative,
+         "source": r.source} for r in recipes]})
+
+
+@router.get("/{lang}/indices/{recipe}", response_class=HTMLResponse)
+def index_page(request: Request, lang: Lang, recipe: str,
+               year: int = Query(2020, ge=1900, le=2100)) -> HTMLResponse:
+    """Ranking with 5-95% rank intervals, the method, and each economy's contributions."""
+    from deo.assess.build import build_index
+    from deo.assess.engine import effective_weights
+    from deo.assess.figures import ranking
+    from deo.assess.recipe import load_recipe, recipe_paths
+    from deo.assess.sensitivity import analyse
+
+    catalogue = get_catalogue()
+    if recipe not in recipe_paths():
+        raise NotFound(f"unknown recipe {recipe!r}")
+    spec = load_recipe(recipe, catalogue)
+    context = {"recipe": spec, "name": spec.name.get(lang) or spec.name["en"], "year": year,
+               "components": [
+                   {"id": c.id, "name": catalogue.indicators[c.indicator].label(lang),
+                    "code": c.indicator, "normalise": str(spec.normaliser(c)),
+                    "weight": w, "pillar": c.pillar or ""}
+                   for c, w in zip(spec.components, effective_weights(spec), strict=True)],
+               "rows": [], "error": None, "excluded": {}}
+    try:
+        done = build_index(request.app.state.store, catalogue, spec, year, save=False)
+    except DeoError as exc:
+        context["error"] = str(exc)
+        return page(request, lang, "index.html", context)
+    found = analyse(done.result, 200, 0, done.inputs.panels, done.inputs.alternative_groups)
+    table = ranking(done.result, found).set_index("area")
+    parts = done.result.contributions
+    context["rows"] = [
+        {"area": area, "name": catalogue.areas[area].label(lang), "rank": int(r["rank"]),
+         "value": r["value"], "p05": int(r["p05"]), "p95": int(r["p95"]),
+         "points": [parts.at[area, c.id] for c in spec.components]}
+        for area, r in table.iterrows()
+    ]
+    context["excluded"] = done.result.excluded
+    return page(request, lang, "index.html", context)
