@@ -136,3 +136,15 @@ def test_index_page_with_rank_intervals(tmp_path, reference_data):
 def test_index_page_without_inputs_says_what_is_missing(client):
     html = client.get("/en/indices/unctad-b2c-2020").text
     assert "no data in the store for component" in html or "holds no annual value" in html
+
+
+def test_compare_economies_over_time(client):
+    html = client.get("/en/compare", params={"indicator": "IT.NET.USER.ZS",
+                                             "area": "KEN,UGA"}).text
+    table = html[html.index("<table>"):html.index("</table>")]
+    assert table.index("Kenya") < table.index("Uganda")
+    rows = re.findall(r'<tr><th scope="row">(\d{4})</th>(.*?)</tr>', table)
+    cells = {period: re.findall(r'<td class="n">([^<]*)</td>', rest) for period, rest in rows}
+    assert cells == {"2021": ["29.5", "–"], "2022": ["32.8", "10.3"]}
+    html = client.get("/en/compare", params={"indicator": "NOPE", "area": "KEN"}).text
+    assert "unknown indicator" in html

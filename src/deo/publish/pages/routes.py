@@ -188,3 +188,40 @@ def index_page(request: Request, lang: Lang, recipe: str,
     ]
     context["excluded"] = done.result.excluded
     return page(request, lang, "index.html", context)
+
+
+@router.get("/{lang}/compare", response_class=HTMLResponse)
+def compare(
+    request: Request,
+    lang: Lang,
+    indicator: list[str] = Query([]),
+    area: list[str] = Query([]),
+) -> HTMLResponse:
+    """Several economies and indicators over time: one table per indicator, periods down,
+    economies across."""
+    catalogue = get_catalogue()
+    codes = [c for value in indicator for c in value.split(",") if c.strip()]
+    areas = [a for value in area for a in value.split(",") if a.strip()]
+    tables, error = [], None
+    if codes and areas:
+        try:
+            frame = select(request.app.state.store, catalogue,
+                           Selection(indicators=codes, areas=areas, breakdown="total"))
+        except DeoError as exc:
+            error, frame = str(exc), pd.DataFrame()
+        for code, part in frame.groupby("indicator", sort=False) if not frame.empty else []:
+            wide = part.pivot(index="period", columns="area", values="value").sort_index()
+            ind = catalogue.indicators[code]
+            tables.append({
+                "code": code, "name": ind.label(lang), "decimals": ind.decimals,
+                "areas": [(a, catalogue.areas[a].label(lang)) for a in wide.columns],
+                "rows": [(period, list(values)) for period, values in
+                         zip(wide.index, wide.to_numpy(), strict=True)],
+                "download": f"/api/v1/observations?indicator={code}&area={','.join(areas)}"
+                            "&breakdown=total&format=csv&limit=100000",
+            })
+    choices = sorted((i.label(lang), i.code) for i in catalogue.indicators.values())
+    return page(request, lang, "compare.html", {
+        "tables": tables, "error": error, "selected": codes, "areas_text": ",".join(areas),
+        "choices": choices,
+    })
