@@ -1,0 +1,116 @@
+"""The portal in a real browser (Playwright driving Debian's Chromium, which .ci/run
+installs): search, a country profile, languages, a CSV download. Screenshots go to
+test-artifacts/."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+if CHROMIUM is None:
+    pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)",
+                allow_module_level=True)
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROWS = """indicator,area,period,value
+IT.NET.USER.ZS,KEN,2021,29.5
+IT.NET.USER.ZS,KEN,2022,32.75
+IT.NET.USER.ZS,UGA,2022,10.3
+SP.POP.TOTL,KEN,2022,54027487
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory):
+    import uvicorn
+
+    from deo.publish.app import create_app
+    from deo.sources.load import load_files
+    from deo.store import Store
+
+    folder = tmp_path_factory.mktemp("browser")
+    store = Store.open(f"sqlite:///{folder / 'store.sqlite'}")
+    (folder / "rows.csv").write_text(ROWS)
+    load_files(store, [folder / "rows.csv"], source="fixture", rejects_folder=folder)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_search_then_country_profile(portal, browser):
+    page = browser.new_page(locale="en-US")
+    page.goto(portal + "/")
+    assert page.url.endswith("/en/")
+    page.fill("#q", "internet")
+    page.press("#q", "Enter")
+    page.click("a:text-is('Individuals using the Internet (% of population)')")
+    assert "/en/indicators/IT.NET.USER.ZS" in page.url
+    page.click("text=Kenya")
+    assert page.url.endswith("/en/areas/KEN")
+    assert page.locator("h1").inner_text() == "Kenya"
+    shot(page, "country-profile-en")
+
+
+@pytest.mark.parametrize(
+    ("label", "heading", "nav"),
+    [("中文", "数字经济观察站", "指标"), ("Français", "Observatoire de l’économie numérique",
+                                         "Indicateurs")],
+)
+def test_language_switcher(portal, browser, label, heading, nav):
+    page = browser.new_page(locale="en-US")
+    page.goto(portal + "/en/")
+    page.click(f"text={label}")
+    assert page.locator("h1").inner_text().replace("'", "’") == heading
+    assert page.locator("nav").get_by_text(nav, exact=True).count() == 1
+    shot(page, f"home-{label}")
+
+
+def test_csv_download_from_an_indicator_page(portal, browser):
+    page = browser.new_page(accept_downloads=True)
+    page.goto(portal + "/en/indicators/IT.NET.USER.ZS")
+    with page.expect_download() as caught:
+        page.click("a:text-is('CSV')")
+    frame = pd.read_csv(io.BytesIO(Path(caught.value.path()).read_bytes()))
+    assert sorted(frame["value"]) == [10.3, 29.5, 32.75]
+    assert set(frame["area"]) == {"KEN", "UGA"}
