@@ -148,3 +148,9 @@ def test_compare_economies_over_time(client):
     assert cells == {"2021": ["29.5", "–"], "2022": ["32.8", "10.3"]}
     html = client.get("/en/compare", params={"indicator": "NOPE", "area": "KEN"}).text
     assert "unknown indicator" in html
+
+
+def test_pages_are_compressed_for_slow_links(client):
+    response = client.get("/en/indicators", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.num_bytes_downloaded < len(response.content) / 3

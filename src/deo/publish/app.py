@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from deo import __version__
 from deo.publish import api, pages
@@ -22,6 +23,8 @@ def create_app(store: Store | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.store = store or Store.open()
+    # Offices on slow links: compress pages, JSON and CSV (downloads shrink 5-10 times).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     problems.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
