@@ -24,7 +24,8 @@ def create_app(store: Store | None = None) -> FastAPI:
     )
     app.state.store = store or Store.open()
     # Offices on slow links: compress pages, JSON and CSV (downloads shrink 5-10 times).
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 5: most of level 9's saving on JSON and CSV at a third of its CPU time.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     problems.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
