@@ -154,3 +154,25 @@ def test_pages_are_compressed_for_slow_links(client):
     response = client.get("/en/indicators", headers={"accept-encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert response.num_bytes_downloaded < len(response.content) / 3
+
+
+def test_country_profile_compares_b2c_components_with_peers(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'peers.sqlite'}")
+    rows = "indicator,area,period,value\n" + "".join(
+        f"UNCTAD.B2C.INTERNET,{a},2020,{v}\n"
+        for a, v in (("KEN", 23), ("UGA", 20), ("TZA", 30), ("ETH", 10), ("FRA", 90)))
+    (tmp_path / "b2c.csv").write_text(rows)
+    load_files(store, [tmp_path / "b2c.csv"], rejects_folder=tmp_path)
+    html = TestClient(create_app(store)).get("/en/areas/KEN").text
+    section = html[html.index("against peers"):]
+    cells = re.findall(r'<td class="n">([^<]*)</td>', section)
+    # Kenya; the median of Eastern Africa (KEN, UGA, TZA, ETH); the median of Kenya's
+    # income group among the economies with a value, as the catalogue classifies them.
+    from deo.catalogue import get_catalogue
+
+    values = {"KEN": 23, "UGA": 20, "TZA": 30, "ETH": 10, "FRA": 90}
+    group = next(g for g in ("WB_HIC", "WB_UMC", "WB_LMC", "WB_LIC")
+                 if "KEN" in get_catalogue().members(g))
+    peers = [v for a, v in values.items() if a in get_catalogue().members(group)]
+    assert cells[:3] == ["23.0", "21.5", f"{pd.Series(peers).median():.1f}"]
+    assert "Median: Eastern Africa" in section

@@ -125,9 +125,40 @@ def area(request: Request, lang: Lang, code: str) -> HTMLResponse:
         })
     return page(request, lang, "area.html", {
         "area": found, "name": found.label(lang), "rows": rows,
+        "peers": _b2c_peers(request.app.state.store, catalogue, found, lang),
         "groups": [catalogue.areas[g].label(lang) for g in catalogue.groups_of(found.code)]
         if found.kind == "economy" else [],
     })
+
+
+#: Components of the B2C index compared with peers on a country profile.
+B2C_COMPONENTS = ("UNCTAD.B2C.INTERNET", "UNCTAD.B2C.ACCOUNT", "UNCTAD.B2C.SERVERS",
+                  "UNCTAD.B2C.POSTAL", "UNCTAD.B2C.INDEX.REBUILT")
+INCOME_GROUPS = ("WB_HIC", "WB_UMC", "WB_LMC", "WB_LIC")
+
+
+def _b2c_peers(store, catalogue, area, lang: str) -> dict | None:
+    """The economy's latest B2C components against the median of its M49 sub-region and
+    of its World Bank income group (same period)."""
+    if area.kind != "economy":
+        return None
+    frame = store.query(indicators=list(B2C_COMPONENTS), breakdown="")
+    mine = frame[frame["area"] == area.code]
+    if mine.empty:
+        return None
+    region = next(iter(catalogue.regions_of(area.code)), None)
+    income = next((g for g in INCOME_GROUPS if area.code in catalogue.members(g)), None)
+    peers = {code: set(catalogue.members(code)) for code in (region, income) if code}
+    rows = []
+    for r in mine.sort_values("indicator").itertuples():
+        same = frame[(frame["indicator"] == r.indicator) & (frame["period"] == r.period)]
+        rows.append({
+            "name": catalogue.indicators[r.indicator].label(lang), "period": r.period,
+            "value": r.value,
+            "medians": [same[same["area"].isin(members)]["value"].median()
+                        for members in peers.values()],
+        })
+    return {"groups": [catalogue.areas[code].label(lang) for code in peers], "rows": rows}
 
 
 @router.get("/{lang}/releases", response_class=HTMLResponse)
