@@ -61,8 +61,11 @@ def _latest_ranking(store, catalogue, lang: str, code: str = "UNCTAD.B2C.INDEX",
                                                                           ascending=False)
     rows = [{"area": r.area, "name": catalogue.areas[r.area].label(lang), "value": r.value}
             for r in latest.head(top).itertuples()]
+    method = latest["method"].dropna()
+    recipe = method.iloc[0].split("@")[0] if not method.empty else None
     return {"code": code, "name": catalogue.indicators[code].label(lang),
-            "period": latest["period"].iloc[0], "rows": rows, "count": len(latest)}
+            "period": latest["period"].iloc[0], "rows": rows, "count": len(latest),
+            "recipe": recipe}
 
 
 @router.get("/{lang}/indicators", response_class=HTMLResponse)
