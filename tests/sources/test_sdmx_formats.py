@@ -16,6 +16,7 @@ from lxml import etree
 
 from deo.core import DeoError, breakdown_key
 from deo.core.breakdown import DIMENSIONS
+from deo.core.indicator import sdmx_id
 from deo.core.observation import OBSERVATION_COLUMNS, ROW_COLUMN
 from deo.sources.formats import sdmx_csv, sdmx_json, sdmx_ml
 from deo.sources.formats.sdmx_common import component_table, data_message
@@ -72,6 +73,8 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].astype(float)
     for column in ("indicator", "area", "period", "breakdown", "status"):
         out[column] = out[column].astype(object)
+    # SDMX ids may not contain dots: files carry IT_NET_USER_ZS for IT.NET.USER.ZS.
+    out["indicator"] = out["indicator"].map(sdmx_id)
     return out.sort_values(["indicator", "area", "period", "breakdown"]).reset_index(drop=True)
 
 
@@ -610,3 +613,21 @@ def test_formats_register_themselves():
         fmt = formats()[name]
         assert fmt.read is module.read and fmt.write is module.write
         assert suffix in fmt.extensions
+
+
+def test_written_codes_are_valid_sdmx_ids_and_read_back(tmp_path, catalogue):
+    """SDMX ids match [A-Za-z0-9_@$-]+ (the dot separates a key's dimensions): an
+    indicator code with dots goes out as IT_NET_USER_ZS, and the catalogue reads it back."""
+    import re
+
+    path = tmp_path / "data.sdmx.csv"
+    # Canonical codes, as validation leaves them (the hand frame spells GE250 "250+").
+    frame = hand_frame()
+    frame["breakdown"] = frame["breakdown"].str.replace("250+", "GE250", regex=False)
+    FORMATS["sdmx-csv"][0].write(frame, path)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in table.columns[1:table.columns.get_loc("TIME_PERIOD")]:
+        bad = [v for v in table[column] if not re.fullmatch(r"[A-Za-z0-9_@$\-]+", v)]
+        assert not bad, (column, bad)
+    assert "IT_NET_USER_ZS" in set(table["INDICATOR"])
+    assert catalogue.resolve_indicator("IT_NET_USER_ZS") == ("IT.NET.USER.ZS", {})

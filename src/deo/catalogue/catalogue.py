@@ -21,6 +21,7 @@ from deo.catalogue.files import (
 )
 from deo.config import user_catalogue_dir
 from deo.core import Area, Codelist, DeoError, Group, Indicator
+from deo.core.indicator import sdmx_id
 
 #: pycountry's locale folder names for our languages.
 _PYCOUNTRY_LOCALES = {"fr": "fr", "es": "es", "zh": "zh_CN"}
@@ -50,6 +51,11 @@ class Catalogue:
                     taken = self.indicator_aliases[alias][0]
                     raise DeoError(f"indicator alias {alias} of {ind.code} is already {taken}'s")
                 self.indicator_aliases[alias] = (ind.code, dict(breakdown))
+        # Every code also in its SDMX spelling (IT_NET_USER_ZS), as SDMX files carry it.
+        for code in self.indicators:
+            spelling = sdmx_id(code)
+            if spelling != code and spelling not in self.indicators:
+                self.indicator_aliases.setdefault(spelling, (code, {}))
         self.codelists: dict[str, Codelist] = {}
         for codelist in codelists:
             if codelist.id in self.codelists:

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 LANGUAGES = ("en", "fr", "es", "zh")
 
 
+def sdmx_id(code: str) -> str:
+    """An indicator code as an SDMX id: SDMX ids may not contain dots (the dot separates
+    the dimensions of a series key), so ``IT.NET.USER.ZS`` is written ``IT_NET_USER_ZS``.
+    The catalogue accepts both spellings."""
+    return code.replace(".", "_")
+
+
 @dataclass(frozen=True, slots=True)
 class Indicator:
     """A statistical indicator from the catalogue.

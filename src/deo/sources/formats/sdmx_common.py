@@ -29,6 +29,7 @@ import pandas as pd
 
 from deo.core import DeoError
 from deo.core.breakdown import DIMENSIONS, TOTAL, parse_breakdown_key
+from deo.core.indicator import sdmx_id
 from deo.core.observation import OBSERVATION_COLUMNS, ROW_COLUMN
 
 AGENCY = "DEO"
@@ -132,7 +133,7 @@ def component_table(frame: pd.DataFrame, file: str = "output") -> ComponentTable
     dimensions = [INDICATOR, REF_AREA, *breakdown_dims, TIME_PERIOD]
 
     columns: dict[str, list[str | None]] = {
-        INDICATOR: _text_list(frame["indicator"]),
+        INDICATOR: [sdmx_id(code) for code in _text_list(frame["indicator"])],
         REF_AREA: _text_list(frame["area"]),
     }
     for dim in breakdown_dims:
