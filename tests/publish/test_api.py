@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from deo.publish.app import create_app
 from deo.sources.load import load_files
-from deo.store import Store
 
 ROWS = """indicator,area,period,breakdown,value,status,se
 IT.NET.USER.ZS,KEN,2021,,29.5,A,
@@ -24,8 +23,8 @@ B3,KEN,2021,SIZE_CLASS=10-49,55.5,A,
 
 
 @pytest.fixture
-def client(tmp_path) -> TestClient:
-    store = Store.open(f"sqlite:///{tmp_path / 'api.sqlite'}")
+def client(store, tmp_path) -> TestClient:
+    """The API over the fixture rows, on each store backend (SQLite, and PostgreSQL)."""
     path = tmp_path / "rows.csv"
     path.write_text(ROWS)
     load_files(store, [path], source="fixture", licence="CC0-1.0")
