@@ -114,3 +114,16 @@ def test_csv_download_from_an_indicator_page(portal, browser):
     frame = pd.read_csv(io.BytesIO(Path(caught.value.path()).read_bytes()))
     assert sorted(frame["value"]) == [10.3, 29.5, 32.75]
     assert set(frame["area"]) == {"KEN", "UGA"}
+
+
+def test_chart_loads_on_request_from_this_server(portal, browser):
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(portal + "/en/indicators/IT.NET.USER.ZS")
+    assert not any("plotly" in u for u in requests)  # nothing heavy until asked
+    page.click("#show-chart")
+    page.wait_for_selector("#chart-plot .main-svg")
+    assert page.locator("#chart-plot .scatterlayer .trace").count() == 2  # Kenya, Uganda
+    assert all(u.startswith(portal) for u in requests)  # no CDN
+    shot(page, "indicator-chart")

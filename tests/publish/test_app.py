@@ -176,3 +176,20 @@ def test_country_profile_compares_b2c_components_with_peers(tmp_path):
     peers = [v for a, v in values.items() if a in get_catalogue().members(group)]
     assert cells[:3] == ["23.0", "21.5", f"{pd.Series(peers).median():.1f}"]
     assert "Median: Eastern Africa" in section
+
+
+def test_chart_library_is_served_from_the_installed_package(client):
+    html = client.get("/en/indicators/IT.NET.USER.ZS").text
+    url = re.search(r'data-plotly="([^"]+)"', html).group(1)
+    assert url.startswith("/static/plotly-")
+    response = client.get(url, headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+    assert response.text.startswith("/**") or "Plotly" in response.text[:2000]
+    data = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>',
+                     html, re.S).group(1)
+    import json
+
+    series = json.loads(data)["series"]
+    assert {s["name"] for s in series} == {"Kenya", "Uganda"}
+    kenya = next(s for s in series if s["name"] == "Kenya")
+    assert kenya["x"] == ["2021", "2022"] and kenya["y"] == [29.5, 32.75]

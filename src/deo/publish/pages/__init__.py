@@ -1,6 +1,12 @@
 """The portal's pages: server-rendered HTML that works without JavaScript, in four
 languages (a URL prefix: /en/, /fr/, /es/, /zh/; ``/`` follows Accept-Language)."""
 
-from deo.publish.pages.routes import router
+from fastapi import APIRouter
+
+from deo.publish.pages import assets, routes
+
+router = APIRouter()
+router.include_router(assets.router)
+router.include_router(routes.router)
 
 __all__ = ["router"]

@@ -13,6 +13,7 @@ from deo.catalogue import get_catalogue
 from deo.core import DeoError
 from deo.publish.api.catalogue import _matches
 from deo.publish.api.problems import NotFound
+from deo.publish.pages.assets import PLOTLY_URL
 from deo.publish.pages.render import negotiate, page
 from deo.store.selection import Selection, select
 
@@ -22,6 +23,8 @@ Lang = Literal["en", "fr", "es", "zh"]
 HEADLINES = ("IT.NET.USER.ZS", "IT.NET.BBND.P2", "FX.OWN.TOTL.ZS", "UNCTAD.DDS.EXP", "B3",
              "UNCTAD.B2C.INDEX")
 DOWNLOADS = ("csv", "xlsx", "json", "sdmx-csv", "sdmx-json")
+#: Lines in an indicator's time-series chart (the first areas of its table).
+CHART_LINES = 8
 
 
 @router.get("/")
@@ -99,7 +102,16 @@ def indicator(request: Request, lang: Lang, code: str,
              if r.area in catalogue.areas else r.area, "period": r.period, "value": r.value,
              "status": r.status} for r in latest.itertuples()]
     sources = sorted(set(frame["source"])) if not frame.empty else []
+    # The chart: the areas with the most recent values, up to eight lines.
+    shown = [r["area"] for r in rows[:CHART_LINES]]
+    series = [
+        {"name": catalogue.areas[a].label(lang) if a in catalogue.areas else a,
+         "x": part["period"].tolist(), "y": part["value"].tolist()}
+        for a, part in frame[frame["area"].isin(shown)].groupby("area", sort=False)
+    ]
     return page(request, lang, "indicator.html", {
+        "chart": {"series": series, "unit": ind.unit_label.get(lang) or ind.unit},
+        "plotly_url": PLOTLY_URL,
         "ind": ind, "name": ind.label(lang), "definition": ind.text("definition", lang),
         "unit": ind.unit_label.get(lang) or ind.unit, "rows": rows, "sources": sources,
         "downloads": [(f, f"/api/v1/observations?indicator={ind.code}&format={f}&limit=100000")
