@@ -50,13 +50,13 @@ def indicators(
     for ind in catalogue.indicators.values():
         if topic and ind.topic != topic:
             continue
-        if q and not _matches(ind, q):
+        if q and not matches_query(ind, q):
             continue
         found.append(indicator_summary(ind, lang))
     return {"data": found, "count": len(found)}
 
 
-def _matches(ind: Indicator, q: str) -> bool:
+def matches_query(ind: Indicator, q: str) -> bool:
     """Every word of ``q`` in the code, an alias, or a name/definition in any language."""
     texts = [ind.code, *ind.aliases, *(ind.name.get(x, "") for x in LANGUAGES),
              *(ind.definition.get(x, "") for x in LANGUAGES)]

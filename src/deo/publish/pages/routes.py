@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from deo.catalogue import get_catalogue
 from deo.core import DeoError
-from deo.publish.api.catalogue import _matches
+from deo.publish.api.catalogue import matches_query
 from deo.publish.api.problems import NotFound
 from deo.publish.pages.assets import PLOTLY_URL
 from deo.publish.pages.render import negotiate, page
@@ -78,7 +78,7 @@ def indicators(request: Request, lang: Lang, q: str | None = Query(None)) -> HTM
     found = [
         {"code": ind.code, "name": ind.label(lang), "topic": ind.topic,
          "has_data": ind.code in summary.index}
-        for ind in catalogue.indicators.values() if not q or _matches(ind, q)
+        for ind in catalogue.indicators.values() if not q or matches_query(ind, q)
     ]
     return page(request, lang, "indicators.html", {"q": q or "", "found": found})
 
