@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pandas as pd
@@ -146,6 +147,9 @@ def test_compare_economies_over_time(client):
     rows = re.findall(r'<tr><th scope="row">(\d{4})</th>(.*?)</tr>', table)
     cells = {period: re.findall(r'<td class="n">([^<]*)</td>', rest) for period, rest in rows}
     assert cells == {"2021": ["29.5", "–"], "2022": ["32.8", "10.3"]}
+    spec = json.loads(re.search(r'class="chart-data">(.*?)</script>', html, re.S).group(1))
+    assert {t["name"]: t["y"] for t in spec["traces"]} == {"Kenya": [29.5, 32.75],
+                                                           "Uganda": [10.3]}
     html = client.get("/en/compare", params={"indicator": "NOPE", "area": "KEN"}).text
     assert "unknown indicator" in html
 
@@ -185,11 +189,9 @@ def test_chart_library_is_served_from_the_installed_package(client):
     response = client.get(url, headers={"accept-encoding": "gzip"})
     assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
     assert response.text.startswith("/**") or "Plotly" in response.text[:2000]
-    data = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>',
+    data = re.search(r'<script type="application/json" class="chart-data">(.*?)</script>',
                      html, re.S).group(1)
-    import json
-
-    series = json.loads(data)["series"]
+    series = json.loads(data)["traces"]
     assert {s["name"] for s in series} == {"Kenya", "Uganda"}
     kenya = next(s for s in series if s["name"] == "Kenya")
     assert kenya["x"] == ["2021", "2022"] and kenya["y"] == [29.5, 32.75]

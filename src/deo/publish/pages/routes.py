@@ -104,13 +104,9 @@ def indicator(request: Request, lang: Lang, code: str,
     sources = sorted(set(frame["source"])) if not frame.empty else []
     # The chart: the areas with the most recent values, up to eight lines.
     shown = [r["area"] for r in rows[:CHART_LINES]]
-    series = [
-        {"name": catalogue.areas[a].label(lang) if a in catalogue.areas else a,
-         "x": part["period"].tolist(), "y": part["value"].tolist()}
-        for a, part in frame[frame["area"].isin(shown)].groupby("area", sort=False)
-    ]
+    unit = ind.unit_label.get(lang) or ind.unit
     return page(request, lang, "indicator.html", {
-        "chart": {"series": series, "unit": ind.unit_label.get(lang) or ind.unit},
+        "chart": line_chart(frame[frame["area"].isin(shown)], catalogue, lang, unit),
         "plotly_url": PLOTLY_URL,
         "ind": ind, "name": ind.label(lang), "definition": ind.text("definition", lang),
         "unit": ind.unit_label.get(lang) or ind.unit, "rows": rows, "sources": sources,
@@ -118,6 +114,21 @@ def indicator(request: Request, lang: Lang, code: str,
                       for f in DOWNLOADS],
         "observations": len(frame), "sort": sort,
     })
+
+
+def line_chart(frame: pd.DataFrame, catalogue, lang: str, unit: str) -> dict | None:
+    """Plotly traces and layout: one line per area over the periods of ``frame``."""
+    if frame.empty:
+        return None
+    traces = [
+        {"type": "scatter", "mode": "lines+markers", "x": part["period"].tolist(),
+         "y": part["value"].tolist(),
+         "name": catalogue.areas[a].label(lang) if a in catalogue.areas else a}
+        for a, part in frame.sort_values("period").groupby("area", sort=False)
+    ]
+    layout = {"margin": {"t": 10}, "yaxis": {"title": {"text": unit}},
+              "xaxis": {"type": "category", "categoryorder": "category ascending"}}
+    return {"traces": traces, "layout": layout}
 
 
 @router.get("/{lang}/areas/{code}", response_class=HTMLResponse)
@@ -259,6 +270,7 @@ def compare(
             wide = part.pivot(index="period", columns="area", values="value").sort_index()
             ind = catalogue.indicators[code]
             tables.append({
+                "chart": line_chart(part, catalogue, lang, ind.unit_label.get(lang) or ind.unit),
                 "code": code, "name": ind.label(lang), "decimals": ind.decimals,
                 "areas": [(a, catalogue.areas[a].label(lang)) for a in wide.columns],
                 "rows": [(period, list(values)) for period, values in
@@ -268,6 +280,6 @@ def compare(
             })
     choices = sorted((i.label(lang), i.code) for i in catalogue.indicators.values())
     return page(request, lang, "compare.html", {
-        "tables": tables, "error": error, "selected": codes, "areas_text": ",".join(areas),
-        "choices": choices,
+        "plotly_url": PLOTLY_URL, "tables": tables, "error": error, "selected": codes,
+        "areas_text": ",".join(areas), "choices": choices,
     })
