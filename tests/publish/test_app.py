@@ -130,6 +130,10 @@ def test_index_page_with_rank_intervals(tmp_path, reference_data):
     first = re.search(r'<tr><td class="n">1</td><td><a href="/fr/areas/(\w+)">', html).group(1)
     assert first == "CHE"
     assert "96,0" in html  # the score, written the French way
+    spec = json.loads(re.search(r'class="chart-data">(.*?)</script>', html, re.S).group(1))
+    [trace] = spec["traces"]
+    assert trace["x"][0] == "Suisse" and trace["y"][0] == 1 and len(trace["x"]) == 40
+    assert min(trace["error_y"]["array"]) >= 0 and min(trace["error_y"]["arrayminus"]) >= 0
     assert client.get("/en/indices/nope").status_code == 404
     assert "Not found" in client.get("/en/indices/nope").text
 

@@ -244,7 +244,31 @@ def index_page(request: Request, lang: Lang, recipe: str,
         for area, r in table.iterrows()
     ]
     context["excluded"] = done.result.excluded
+    context["chart"] = _rank_interval_chart(context["rows"][:RANKED_IN_CHART], lang)
+    context["plotly_url"] = PLOTLY_URL
     return page(request, lang, "index.html", context)
+
+
+#: Economies in an index page's rank-interval chart (the best ranked).
+RANKED_IN_CHART = 40
+
+
+def _rank_interval_chart(rows: list[dict], lang: str) -> dict:
+    """Each economy's rank with its 5-95% interval (the JRC's uncertainty chart)."""
+    from deo.i18n import translations
+
+    t = translations(lang).gettext
+    trace = {
+        "type": "scatter", "mode": "markers", "x": [r["name"] for r in rows],
+        "y": [r["rank"] for r in rows], "name": t("Rank"),
+        "error_y": {"type": "data", "symmetric": False,
+                    "array": [r["p95"] - r["rank"] for r in rows],
+                    "arrayminus": [r["rank"] - r["p05"] for r in rows]},
+    }
+    layout = {"margin": {"t": 10, "b": 120}, "showlegend": False,
+              "yaxis": {"title": {"text": t("Rank")}, "autorange": "reversed"},
+              "xaxis": {"type": "category", "tickangle": -60}}
+    return {"traces": [trace], "layout": layout}
 
 
 @router.get("/{lang}/compare", response_class=HTMLResponse)
