@@ -95,6 +95,9 @@ def test_search_and_missing_pages(client):
 def test_releases_page(client):
     html = client.get("/fr/releases").text
     assert "rows.csv" in html and "CC0-1.0" in html and "<h1>Releases</h1>" not in html
+    # The load time, written the French way ("23 nov. 2026, 17:10:29").
+    loaded = re.search(r'<td class="n">1</td><td>([^<]*)</td>', html).group(1)
+    assert re.fullmatch(r"\d{1,2} \w+\.? \d{4}, \d{2}:\d{2}:\d{2}", loaded), loaded
 
 
 def test_demo_store_warns_that_its_data_are_synthetic(tmp_path, monkeypatch):

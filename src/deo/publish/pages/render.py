@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.core import negotiate_locale
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -38,6 +39,13 @@ def number(value: float | None, lang: str, decimals: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=LOCALES[lang])
 
 
+def when(value, lang: str) -> str:
+    """A date and time as the language writes it (``23 nov. 2026, 17:10`` in French)."""
+    if value is None or value != value:
+        return ""
+    return format_datetime(value, format="medium", locale=LOCALES[lang])
+
+
 def page(request: Request, lang: str, template: str, context: dict,
          status_code: int = 200) -> HTMLResponse:
     t = translations(lang)
@@ -51,7 +59,8 @@ def page(request: Request, lang: str, template: str, context: dict,
         {
             "_": t.gettext, "ngettext": t.ngettext, "lang": lang, "version": __version__,
             "languages": LANGUAGE_NAMES, "switch": switch,
-            "number": lambda v, d=1: number(v, lang, d), **context,
+            "number": lambda v, d=1: number(v, lang, d), "when": lambda v: when(v, lang),
+            **context,
         },
         status_code=status_code,
     )

@@ -190,7 +190,7 @@ def _b2c_peers(store, catalogue, area, lang: str) -> dict | None:
 @router.get("/{lang}/releases", response_class=HTMLResponse)
 def releases(request: Request, lang: Lang) -> HTMLResponse:
     frame = request.app.state.store.releases().sort_values("id", ascending=False)
-    rows = [{"id": r.id, "loaded": str(r.loaded_at)[:16], "source": r.source,
+    rows = [{"id": r.id, "loaded": r.loaded_at, "source": r.source,
              "file": r.file_name or "", "rows": r.row_count, "new": r.inserted_count,
              "revised": r.revised_count, "licence": r.licence or "", "note": r.note or "",
              "synthetic": bool(r.synthetic)} for r in frame.itertuples()]
