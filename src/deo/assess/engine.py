@@ -92,12 +92,18 @@ def compute(
                        contributions, scores, dict(sorted(excluded.items())))
 
 
+def normalise_matrix(recipe: Recipe, x: np.ndarray, method: Method | None = None) -> np.ndarray:
+    """Every component (a column of ``x``) normalised with ``method``, or with the
+    recipe's own normaliser for each component when ``method`` is None."""
+    out = np.empty_like(x, dtype=float)
+    for k, c in enumerate(recipe.components):
+        out[:, k] = normalise(method or recipe.normaliser(c), x[:, [k]], c.direction)[:, 0]
+    return out
+
+
 def _normalise_all(recipe: Recipe, x: pd.DataFrame) -> pd.DataFrame:
-    normalised = pd.DataFrame(index=x.index)
-    for c in recipe.components:
-        normalised[c.id] = normalise(recipe.normaliser(c), x[[c.id]].to_numpy(float),
-                                     c.direction)[:, 0]
-    return normalised
+    return pd.DataFrame(normalise_matrix(recipe, x.to_numpy(float)), index=x.index,
+                        columns=x.columns)
 
 
 def _meets_inclusion(recipe: Recipe, values: pd.DataFrame) -> pd.Series:
@@ -179,7 +185,7 @@ def effective_weights(recipe: Recipe) -> np.ndarray:
                              strict=True))
     out = np.empty_like(w)
     for p in recipe.pillars:
-        cols = [k for k, c in enumerate(recipe.components) if c.pillar == p.id]
+        cols = recipe.columns_of(p.id)
         out[cols] = w[cols] / w[cols].sum() * pillar_weight[p.id]
     return out / out.sum()
 
@@ -192,36 +198,54 @@ def weights_of(items) -> np.ndarray:
     return np.asarray(given, dtype=float)
 
 
+def aggregate_values(
+    recipe: Recipe, x: np.ndarray, method: Method, w: np.ndarray,
+    w_pillars: np.ndarray | None,
+) -> np.ndarray:
+    """Index values of normalised ``x`` (areas, components) with component weights ``w``
+    and pillar weights ``w_pillars``. Weights may carry a leading runs axis, giving
+    values of shape (runs, areas): the Monte Carlo analysis aggregates all runs at once."""
+    top = AGGREGATORS.get(method.name).fn
+    if not recipe.pillars:
+        return top(x, w)
+    return top(pillar_scores(recipe, x, method, w), w_pillars)
+
+
+def pillar_scores(recipe: Recipe, x: np.ndarray, method: Method, w: np.ndarray) -> np.ndarray:
+    """Each pillar's score, shape (..., areas, pillars), aggregated with the pillar's own
+    method (else ``method``)."""
+    scores = []
+    for pillar in recipe.pillars:
+        cols = recipe.columns_of(pillar.id)
+        inner = AGGREGATORS.get((pillar.aggregate or method).name).fn
+        scores.append(inner(x[:, cols], w[..., cols]))
+    return np.stack(scores, axis=-1)
+
+
 def aggregate(
     recipe: Recipe, normalised: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """(pillar scores, contributions in index points, index value) per area."""
     method = recipe.aggregate
-    top = AGGREGATORS.get(method.name).fn
     x = normalised.to_numpy(float)
     w = weights_of(recipe.components)
+    pw = weights_of(recipe.pillars) if recipe.pillars else None
+    value = aggregate_values(recipe, x, method, w, pw)
     if not recipe.pillars:
-        value = top(x, w)
         shares = _shares(method.name, x, w)
-        return (pd.DataFrame(index=normalised.index),
-                pd.DataFrame(shares * value[:, None], index=normalised.index,
-                             columns=normalised.columns), value)
-    pillar_scores, inner_shares = {}, np.zeros_like(x)
-    for pillar in recipe.pillars:
-        cols = [i for i, c in enumerate(recipe.components) if c.pillar == pillar.id]
-        inner = pillar.aggregate or method
-        wp = w[cols] / w[cols].sum()
-        pillar_scores[pillar.id] = AGGREGATORS.get(inner.name).fn(x[:, cols], wp)
-        inner_shares[:, cols] = _shares(inner.name, x[:, cols], wp)
-    p = pd.DataFrame(pillar_scores, index=normalised.index)
-    pw = weights_of(recipe.pillars)
-    value = top(p.to_numpy(float), pw)
-    outer = _shares(method.name, p.to_numpy(float), pw)
-    pillar_of = [next(i for i, q in enumerate(recipe.pillars) if q.id == c.pillar)
-                 for c in recipe.components]
-    shares = inner_shares * outer[:, pillar_of]
-    return p, pd.DataFrame(shares * value[:, None], index=normalised.index,
-                           columns=normalised.columns), value
+        pillars = pd.DataFrame(index=normalised.index)
+    else:
+        p = pillar_scores(recipe, x, method, w)
+        pillars = pd.DataFrame(p, index=normalised.index, columns=[q.id for q in recipe.pillars])
+        outer = _shares(method.name, p, pw)
+        shares = np.zeros_like(x)
+        for j, pillar in enumerate(recipe.pillars):
+            cols = recipe.columns_of(pillar.id)
+            inner = (pillar.aggregate or method).name
+            shares[:, cols] = _shares(inner, x[:, cols], w[cols]) * outer[:, [j]]
+    contributions = pd.DataFrame(shares * value[:, None], index=normalised.index,
+                                 columns=normalised.columns)
+    return pillars, contributions, value
 
 
 def _shares(method: str, x: np.ndarray, w: np.ndarray) -> np.ndarray:

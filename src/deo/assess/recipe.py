@@ -104,6 +104,10 @@ class Recipe:
     def normaliser(self, component: Component) -> Method:
         return component.normalise or self.normalise
 
+    def columns_of(self, pillar: str) -> list[int]:
+        """Positions of the components of ``pillar`` among the recipe's components."""
+        return [k for k, c in enumerate(self.components) if c.pillar == pillar]
+
 
 def recipe_paths() -> dict[str, Path]:
     """Shipped recipes by id (the file name without ``.toml``)."""

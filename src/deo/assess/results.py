@@ -33,7 +33,7 @@ def observations(result: IndexResult) -> pd.DataFrame:
                                result.imputed.loc[scored, c.id]))
     for p in recipe.pillars:
         if p.output:
-            members = [c.id for c in recipe.components if c.pillar == p.id]
+            members = [recipe.components[k].id for k in recipe.columns_of(p.id)]
             flags = result.imputed.loc[scored, members].any(axis=1)
             parts.append(_rows(p.output, result.pillars.loc[scored, p.id], flags))
     frame = pd.concat(parts, ignore_index=True)

@@ -20,10 +20,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from deo.assess.aggregate import AGGREGATORS
-from deo.assess.engine import IndexResult, normalise, weights_of
+from deo.assess.engine import (
+    IndexResult,
+    aggregate_values,
+    compute,
+    normalise_matrix,
+    weights_of,
+)
 from deo.assess.rank import competition_rank, rank_interval
-from deo.assess.recipe import Method, Recipe
+from deo.assess.recipe import Method
 
 
 @dataclass
@@ -79,7 +84,7 @@ def draw(
         imputations += [(str(m), _imputed(result, panels, m, groups))
                         for m in _unique(list(recipe.alternatives.impute))]
     norms: list[Method | None] = [None, *_unique(list(recipe.alternatives.normalise))]
-    matrices = [[_normalised(recipe, x.to_numpy(float), m) for m in norms]
+    matrices = [[normalise_matrix(recipe, x.to_numpy(float), m) for m in norms]
                 for _, x in imputations]
     aggs = _unique([recipe.aggregate, *recipe.alternatives.aggregate])
     allowed = [(i, j, k) for i in range(len(imputations)) for j in range(len(norms))
@@ -103,8 +108,6 @@ def _imputed(
 ) -> pd.DataFrame:
     """The build's transformed values with ``method`` as every component's imputation,
     for the build's areas; areas the inclusion rule would drop are all NaN."""
-    from deo.assess.engine import compute
-
     recipe = replace(result.recipe, components=tuple(
         replace(c, impute=method) for c in result.recipe.components))
     label_groups = (groups or {}).get(str(method))
@@ -128,8 +131,8 @@ def monte_carlo_ranks(
         chosen = np.flatnonzero(draws.pick == n)
         if chosen.size:
             pillars = None if draws.pillar_weights is None else draws.pillar_weights[chosen]
-            values = _aggregate(result.recipe, matrices[i][j], draws.aggregations[k],
-                                draws.component_weights[chosen], pillars)
+            values = aggregate_values(result.recipe, matrices[i][j], draws.aggregations[k],
+                                      draws.component_weights[chosen], pillars)
             ranks[chosen] = competition_rank(values, descending=True)
     return ranks, draws
 
@@ -160,10 +163,9 @@ def remove_one(result: IndexResult) -> pd.DataFrame:
     rows = []
     for k, c in enumerate(recipe.components):
         w = weights_of(recipe.components).copy()
-        w[k] = 0.0
-        values = _aggregate(recipe, x, recipe.aggregate, w[None, :],
-                            weights_of(recipe.pillars)[None, :] if recipe.pillars else None,
-                            drop=k)[0]
+        w[k] = 0.0  # a weight of 0 leaves the component out (weights are renormalised)
+        values = aggregate_values(recipe, x, recipe.aggregate, w,
+                                  weights_of(recipe.pillars) if recipe.pillars else None)
         change = np.abs(competition_rank(values) - base.to_numpy())
         rows.append({"component": c.id, "mean_rank_change": float(np.nanmean(change)),
                      "max_rank_change": float(np.nanmax(change))})
@@ -178,29 +180,3 @@ def _unique(methods: list[Method]) -> list[Method]:
             seen.add(key)
             out.append(m)
     return out
-
-
-def _normalised(recipe: Recipe, x: np.ndarray, method: Method | None) -> np.ndarray:
-    """Every component normalised with ``method``; None: each with the recipe's own."""
-    out = np.empty_like(x)
-    for k, c in enumerate(recipe.components):
-        out[:, k] = normalise(method or recipe.normaliser(c), x[:, [k]], c.direction)[:, 0]
-    return out
-
-
-def _aggregate(
-    recipe: Recipe, x: np.ndarray, method: Method, w: np.ndarray, w_pillars: np.ndarray | None,
-    drop: int | None = None,
-) -> np.ndarray:
-    """Index values, shape (runs, areas), for component weights ``w`` (runs, components)."""
-    fn = AGGREGATORS.get(method.name).fn
-    if drop is not None:
-        x = np.where(np.arange(x.shape[1]) == drop, np.nan, x)
-    if not recipe.pillars:
-        return fn(x, w)
-    scores = []
-    for pillar in recipe.pillars:
-        cols = [k for k, c in enumerate(recipe.components) if c.pillar == pillar.id]
-        inner = AGGREGATORS.get((pillar.aggregate or method).name).fn
-        scores.append(inner(x[:, cols], w[:, cols]))  # (runs, areas)
-    return fn(np.stack(scores, axis=-1), w_pillars)  # (runs, areas, pillars) with (runs, p)
