@@ -23,6 +23,7 @@ from deo.sources.connectors import Pulled
 from deo.sources.formats import FileFormat, canonical_options, detect_format, get_format
 from deo.sources.validation import MISSING_MARKERS, Validated, validate
 from deo.store import LoadResult, ReleaseBatch, Store
+from deo.store.store import observations_hash
 
 #: ``progress(step, done, total)``: step is "read", "validate" or "write".
 LoadProgress = Callable[[str, int, int], None]
@@ -220,7 +221,8 @@ def load_files(
     )
     # A file whose valid records were all loaded before is skipped by the store: its
     # problems are not news (and `deo demo` run twice writes no second rejects file).
-    new = [f for f in files if store.find_release(f.validated.frame) is None]
+    hashes = [observations_hash(f.validated.frame) for f in files]
+    new = [f for f, h in zip(files, hashes, strict=True) if store.find_release(h) is None]
     rejects_path = keep_rejects(new, rejects_folder, refuse=not skip_invalid)
     refuse_empty(new, rejects_path)
     batches = [
@@ -233,8 +235,9 @@ def load_files(
             licence=licence,
             synthetic=synthetic,
             note=_release_note(note, item, rejects_path),
+            data_hash=digest,
         )
-        for item in files
+        for item, digest in zip(files, hashes, strict=True)
     ]
     write_progress = (lambda done, total: progress("write", done, total)) if progress else None
     results = store.load_releases(batches, progress=write_progress)

@@ -52,6 +52,8 @@ class ReleaseBatch:
     as_of: datetime | None = None
     synthetic: bool = False
     note: str | None = None
+    #: :func:`observations_hash` of ``frame`` when the caller has it already.
+    data_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,10 @@ class Store:
         self.engine.dispose()
 
     # -- writing --------------------------------------------------------------------
-    def find_release(self, frame: pd.DataFrame, conn: Connection | None = None) -> int | None:
-        """The first release that held exactly these observations, or None."""
-        stmt = select(func.min(REL.c.id)).where(REL.c.data_hash == observations_hash(frame))
+    def find_release(self, data_hash: str, conn: Connection | None = None) -> int | None:
+        """The first release that held exactly the observations of ``data_hash`` (see
+        :func:`observations_hash`), or None."""
+        stmt = select(func.min(REL.c.id)).where(REL.c.data_hash == data_hash)
         if conn is not None:
             return conn.execute(stmt).scalar()
         with self.engine.connect() as own:
@@ -126,10 +129,8 @@ class Store:
         progress: Callable[[int, int], None] | None,
     ) -> LoadResult:
         frame = batch.frame
-        data_hash = observations_hash(frame)
-        previous = conn.execute(
-            select(func.min(REL.c.id)).where(REL.c.data_hash == data_hash)
-        ).scalar()
+        data_hash = batch.data_hash or observations_hash(frame)
+        previous = self.find_release(data_hash, conn)
         if previous is not None:
             return LoadResult(previous, len(frame), 0, 0, len(frame), duplicate_of=previous)
         frame = frame.copy()
