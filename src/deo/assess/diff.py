@@ -49,8 +49,7 @@ def compare_builds(
         before, after = (before or builds[-2]), (after or builds[-1])
     values = {}
     for release in (before, after):
-        frame = store.query(indicators=[spec.indicator], start=None, vintage=release,
-                            breakdown="")
+        frame = store.query(indicators=[spec.indicator], vintage=release, breakdown="")
         frame = frame[frame["period"] == str(year)].set_index("area")["value"]
         values[release] = frame
     table = pd.DataFrame({"before": values[before], "after": values[after]})

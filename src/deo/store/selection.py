@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from deo.catalogue import Catalogue
-from deo.core import TOTAL, DeoError, Period
+from deo.core import TOTAL, DeoError, Membership, Period
 from deo.core.breakdown import DIMENSIONS, breakdown_key, parse_breakdown_key
 from deo.core.period import parse_range
 from deo.store.store import Store
@@ -65,13 +65,8 @@ def resolve(selection: Selection, catalogue: Catalogue) -> dict:
     keeps each of their observations only for periods in which they were members.
     """
     indicators = [catalogue.indicator(code).code for code in selection.indicators]
-    areas: list[str] = [catalogue.area(code).code for code in selection.areas]
-    for code in selection.groups:
-        area = catalogue.area(code)
-        if area.kind == "group":
-            areas.extend(m.member for m in catalogue.groups[area.code].memberships)
-        else:
-            areas.extend(catalogue.members(code))
+    areas = [catalogue.area(code).code for code in selection.areas]
+    areas += list(group_memberships(selection, catalogue))
     first, last = parse_range(selection.period) if selection.period else (None, None)
     return {
         "indicators": indicators or None,
@@ -119,19 +114,27 @@ def select(
     return frame[keep].reset_index(drop=True)
 
 
-def _in_groups_then(frame: pd.DataFrame, selection: Selection, catalogue: Catalogue) -> pd.Series:
-    """Rows whose economy was named with --area, or was in a selected group then."""
-    named = {catalogue.area(code).code for code in selection.areas}
-    ends = frame["period"].map({p: Period.parse(p).end for p in frame["period"].unique()})
-    memberships = {}
+def group_memberships(
+    selection: Selection, catalogue: Catalogue
+) -> dict[str, list[Membership | None]]:
+    """Economy -> its spells in the selected groups (None: a region's, without dates)."""
+    memberships: dict[str, list[Membership | None]] = {}
     for code in selection.groups:
         area = catalogue.area(code)
         if area.kind == "group":
             for m in catalogue.groups[area.code].memberships:
                 memberships.setdefault(m.member, []).append(m)
-        else:  # regions have no dates: always members
+        else:  # a region (or an aggregate, which members() refuses with a clear error)
             for member in catalogue.members(code):
                 memberships.setdefault(member, []).append(None)
+    return memberships
+
+
+def _in_groups_then(frame: pd.DataFrame, selection: Selection, catalogue: Catalogue) -> pd.Series:
+    """Rows whose economy was named with --area, or was in a selected group then."""
+    named = {catalogue.area(code).code for code in selection.areas}
+    ends = frame["period"].map({p: Period.parse(p).end for p in frame["period"].unique()})
+    memberships = group_memberships(selection, catalogue)
 
     def member_then(area: str, end: date) -> bool:
         spells = memberships.get(area, ())
