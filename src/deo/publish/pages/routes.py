@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from deo.catalogue import get_catalogue
 from deo.core import DeoError
 from deo.publish.api.catalogue import matches_query
+from deo.publish.api.observations import split
 from deo.publish.api.problems import NotFound
 from deo.publish.pages.assets import PLOTLY_URL, TOPOJSON_URL, map_available
 from deo.publish.pages.render import negotiate, page
@@ -299,8 +300,7 @@ def compare(
     """Several economies and indicators over time: one table per indicator, periods down,
     economies across."""
     catalogue = get_catalogue()
-    codes = [c for value in indicator for c in value.split(",") if c.strip()]
-    areas = [a for value in area for a in value.split(",") if a.strip()]
+    codes, areas = split(indicator), split(area)
     tables, error = [], None
     if codes and areas:
         try:
