@@ -83,3 +83,36 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory):
     from deo.catalogue import get_catalogue
 
     return get_catalogue(tmp_path_factory.mktemp("no_office_catalogue"))
+
+
+@pytest.fixture(scope="module")
+def serve():
+    """``serve(app)`` runs an ASGI app on a free loopback port for the module's tests and
+    returns its base URL (for real HTTP clients: browsers, sdmx1's Client)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    servers = []
+
+    def start(app) -> str:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                               log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=5)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -29,16 +26,8 @@ SP.POP.TOTL,KEN,2022,54027487
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def portal(tmp_path_factory):
-    import uvicorn
-
+def portal(tmp_path_factory, serve):
     from deo.publish.app import create_app
     from deo.sources.load import load_files
     from deo.store import Store
@@ -47,18 +36,7 @@ def portal(tmp_path_factory):
     store = Store.open(f"sqlite:///{folder / 'store.sqlite'}")
     (folder / "rows.csv").write_text(ROWS)
     load_files(store, [folder / "rows.csv"], source="fixture", rejects_folder=folder)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    return serve(create_app(store))
 
 
 @pytest.fixture(scope="module")

@@ -40,4 +40,11 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _app())
 @settings(max_examples=25, deadline=None,
           suppress_health_check=list(HealthCheck))
 def test_no_server_error(case):
-    case.call_and_validate(checks=[not_a_server_error])
+    response = case.call()
+    # 501 is SDMX REST's answer to a valid request a service does not support; it is
+    # allowed where the operation documents it. Any other 5xx is a bug.
+    documented = case.operation.definition.raw.get("responses", {})
+    if response.status_code == 501 and "501" in documented:
+        assert response.json()["status"] == 501
+        return
+    case.validate_response(response, checks=[not_a_server_error])

@@ -17,6 +17,7 @@ from deo.catalogue.files import (
     read_codelists,
     read_groups,
     read_indicators,
+    read_topics,
     toml_files,
 )
 from deo.config import user_catalogue_dir
@@ -37,6 +38,7 @@ class Catalogue:
         areas: list[Area],
         region_children: dict[str, list[str]],
         groups: list[Group],
+        topics: dict[str, dict[str, str]] | None = None,
     ):
         self.indicators: dict[str, Indicator] = {}
         self.indicator_aliases: dict[str, tuple[str, dict[str, str]]] = {}
@@ -74,6 +76,8 @@ class Catalogue:
                     raise DeoError(f"area alias {alias} of {area.code} is already a code")
                 self.area_aliases[alias] = area.code
         self.region_children = region_children
+        #: Topic id -> name by language (``topics.toml``).
+        self.topics = topics or {}
         self._iso2 = {a.iso2: a.code for a in areas if a.iso2}
 
     # -- indicators -----------------------------------------------------------------
@@ -157,6 +161,11 @@ class Catalogue:
         return sorted(g.code for g in self.groups.values() if economy in g.members(on))
 
     # -- code lists -----------------------------------------------------------------
+    def topic_label(self, topic: str, lang: str = "en") -> str:
+        """A topic's name in ``lang``, else English, else its id."""
+        names = self.topics.get(topic, {})
+        return names.get(lang) or names.get("en") or topic
+
     def codelist(self, codelist_id: str) -> Codelist:
         try:
             return self.codelists[codelist_id]
@@ -244,5 +253,8 @@ def get_catalogue(user_dir: Path | None = None) -> Catalogue:
     groups = read_groups(toml_files(PACKAGE_DIR / "areas" / "groups"))
     group_areas = [Area(code=g.code, kind="group", name=g.name, aliases=g.aliases) for g in groups]
     areas = _economies() + extra_areas + group_areas
-    return Catalogue(indicators, codelists, areas, children, groups)
+    topics = read_topics(
+        p for p in (PACKAGE_DIR / "topics.toml", user / "topics.toml") if p.is_file()
+    )
+    return Catalogue(indicators, codelists, areas, children, groups, topics)
 

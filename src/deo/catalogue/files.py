@@ -137,6 +137,17 @@ def read_groups(paths: Iterable[Path]) -> list[Group]:
     return out
 
 
+def read_topics(paths: Iterable[Path]) -> dict[str, dict[str, str]]:
+    """Topic id -> its name by language; a later file may rename a topic."""
+    topics: dict[str, dict[str, str]] = {}
+    for path in paths:
+        for topic, names in _read(path).get("topic", {}).items():
+            if not isinstance(names, dict) or not names.get("en"):
+                raise DeoError(f"{path}: topic {topic}: expected a table of names with 'en'")
+            topics[topic] = {lang: str(text) for lang, text in names.items()}
+    return topics
+
+
 def toml_files(*folders: Path) -> list[Path]:
     files: list[Path] = []
     for folder in folders:

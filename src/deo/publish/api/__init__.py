@@ -3,10 +3,10 @@ errors as problem details. Its OpenAPI description is at ``/api/v1/openapi.json`
 
 from fastapi import APIRouter
 
-from deo.publish.api import catalogue, indices, observations, releases
+from deo.publish.api import catalogue, indices, observations, releases, sdmx
 
 router = APIRouter(prefix="/api/v1")
-for module in (catalogue, observations, indices, releases):
+for module in (catalogue, observations, indices, releases, sdmx):
     router.include_router(module.router)
 
 __all__ = ["router"]

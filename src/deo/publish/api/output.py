@@ -36,13 +36,19 @@ def table(frame: pd.DataFrame, fmt: Format, name: str, body: dict,
         with pd.ExcelWriter(buffer, engine="openpyxl") as book:
             frame.to_excel(book, sheet_name="data", index=False)
         data = buffer.getvalue()
-    else:  # SDMX: our writers, which take an observation frame
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"data{SUFFIXES[fmt]}"
-            get_format(fmt).write(frame, path)
-            data = path.read_bytes()
+    else:
+        data = sdmx_data(frame, fmt)
     disposition = {"Content-Disposition": f'attachment; filename="{name}{SUFFIXES[fmt]}"'}
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={**disposition, **(headers or {})})
+
+
+def sdmx_data(frame: pd.DataFrame, fmt: str, **options) -> bytes:
+    """An observation frame in an SDMX format (``sdmx-ml``, ``sdmx-json``, ``sdmx-csv``),
+    by our writers; ``options`` go to the writer (``dataflow``, ``breakdowns``...)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data"
+        get_format(fmt).write(frame, path, **options)
+        return path.read_bytes()
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

@@ -112,8 +112,14 @@ class ComponentTable:
     attributes: list[str]
 
 
-def component_table(frame: pd.DataFrame, file: str = "output") -> ComponentTable:
-    """An observation frame (``OBSERVATION_COLUMNS``) as SDMX components."""
+def component_table(
+    frame: pd.DataFrame, file: str = "output", breakdowns: Sequence[str] | None = None
+) -> ComponentTable:
+    """An observation frame (``OBSERVATION_COLUMNS``) as SDMX components.
+
+    ``breakdowns`` fixes the breakdown dimensions of the key, in order (a published
+    dataflow's structure); by default they are those used by any row, alphabetically.
+    """
     missing = [c for c in OBSERVATION_COLUMNS if c not in frame.columns]
     if missing:
         raise DeoError(
@@ -126,7 +132,17 @@ def component_table(frame: pd.DataFrame, file: str = "output") -> ComponentTable
     except ValueError as exc:
         raise DeoError(f"{file}: cannot write SDMX: bad breakdown key ({exc})") from None
     parsed = [by_key[k] for k in keys]
-    breakdown_dims = sorted({d for p in by_key.values() for d in p})
+    used = {d for p in by_key.values() for d in p}
+    if breakdowns is None:
+        breakdown_dims = sorted(used)
+    else:
+        breakdown_dims = list(breakdowns)
+        outside = sorted(used - set(breakdown_dims))
+        if outside:
+            raise DeoError(
+                f"{file}: cannot write SDMX: breakdown dimension(s) {', '.join(outside)} "
+                f"not in the data structure ({', '.join(breakdown_dims) or 'none'})"
+            )
     clash = {INDICATOR, REF_AREA, TIME_PERIOD} & set(breakdown_dims)
     if clash:
         raise DeoError(f"{file}: cannot write SDMX: breakdown uses reserved id(s) {clash}")

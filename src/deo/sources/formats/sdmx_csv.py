@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -52,6 +53,7 @@ def write(
     dataflow: str = DATAFLOW,
     version: str = VERSION,
     csv_version: str = "1.0",
+    breakdowns: Sequence[str] | None = None,
     **_options,
 ) -> None:
     """Write an observation frame as SDMX-CSV (1.0 unless ``csv_version="2.0"``)."""
@@ -61,7 +63,7 @@ def write(
     formats = {"1.0": sdmx_csv.v1.FormatOptions, "2.0": sdmx_csv.v2.FormatOptions}
     if str(csv_version) not in formats:
         raise DeoError(f"SDMX-CSV version {csv_version!r}: we write 1.0 or 2.0")
-    components = component_table(frame, path.name)
+    components = component_table(frame, path.name, breakdowns)
     message = data_message(
         components, agency=agency, dataflow=dataflow, version=version, missing_value=None
     )

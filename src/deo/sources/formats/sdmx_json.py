@@ -13,6 +13,7 @@ are JSON numbers written with ``repr``, so they read back exactly.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,12 @@ def write(
     agency: str = AGENCY,
     dataflow: str = DATAFLOW,
     version: str = VERSION,
+    breakdowns: Sequence[str] | None = None,
     **_options,
 ) -> None:
     """Write an observation frame as an SDMX-JSON 1.0 data message."""
-    message = build_message(frame, path.name, agency=agency, dataflow=dataflow, version=version)
+    message = build_message(frame, path.name, agency=agency, dataflow=dataflow, version=version,
+                            breakdowns=breakdowns)
     with path.open("w", encoding="utf-8") as fh:
         json.dump(message, fh, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         fh.write("\n")
@@ -76,9 +79,10 @@ def build_message(
     dataflow: str = DATAFLOW,
     version: str = VERSION,
     prepared: datetime | None = None,
+    breakdowns: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The SDMX-JSON 1.0 message for an observation frame, as plain Python objects."""
-    components = component_table(frame, file)
+    components = component_table(frame, file, breakdowns)
     table = components.table
     prepared = prepared or datetime.now(UTC).replace(microsecond=0)
 

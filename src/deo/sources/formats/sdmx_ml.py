@@ -15,6 +15,7 @@ expansion bombs get in; lxml would expand internal entities by default.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -56,12 +57,13 @@ def write(
     agency: str = AGENCY,
     dataflow: str = DATAFLOW,
     version: str = VERSION,
+    breakdowns: Sequence[str] | None = None,
     **_options,
 ) -> None:
     """Write an observation frame as an SDMX-ML 2.1 GenericData message."""
     import sdmx
 
-    components = component_table(frame, path.name)
+    components = component_table(frame, path.name, breakdowns)
     # Missing values are written as NaN, the XML Schema spelling of "no number".
     message = data_message(
         components, agency=agency, dataflow=dataflow, version=version, missing_value="NaN"
