@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALE := src/deo/catalogue/locale
+# Compiled message catalogues (the portal and CLI read these; see deo/i18n.py).
+MO := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/deo.po))
 
 .PHONY: demo test bench lint format translations clean
 
@@ -19,12 +21,16 @@ $(STAMP): pyproject.toml package-lock.json
 	else echo "npm not found: the portal's world map is disabled (tables and charts work)"; fi
 	@touch $(STAMP)
 
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile --domain=deo --input-file=$< --output-file=$@ \
+		--locale=$(word 1,$(subst /, ,$(patsubst $(LOCALE)/%,%,$<)))
+
 ## demo: build a demonstration store in ./deo-data and serve the portal on http://127.0.0.1:8000/
-demo: $(STAMP)
+demo: $(STAMP) $(MO)
 	$(BIN)/deo demo
 
 ## test: run the test suite (PostgreSQL tests run when DEO_TEST_POSTGRES_URL is set)
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest
 
 ## bench: run every benchmark in benchmarks/ (each prints its ratio against a peer last)
@@ -46,6 +52,7 @@ translations: $(STAMP)
 		--mapping-file=babel.cfg --output-file=$(LOCALE)/deo.pot .
 	$(BIN)/pybabel update --domain=deo --input-file=$(LOCALE)/deo.pot --output-dir=$(LOCALE) \
 		--previous
+	$(BIN)/pybabel -q compile --domain=deo --directory=$(LOCALE)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache bench-out test-artifacts

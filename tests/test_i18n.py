@@ -149,6 +149,53 @@ def test_missing_or_fuzzy_translations_fall_back_to_english(tmp_path, monkeypatc
         i18n.translations.cache_clear()
 
 
+def test_a_compiled_catalogue_is_read_unless_its_po_is_newer(tmp_path, monkeypatch):
+    import os
+
+    from babel.messages.mofile import write_mo
+
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    compiled, source = Catalog(locale="fr"), Catalog(locale="fr")
+    compiled.add("Reading", "Lecture (compilé)")
+    source.add("Reading", "Lecture (source)")
+    with (folder / "deo.po").open("wb") as po:
+        write_po(po, source)
+    with (folder / "deo.mo").open("wb") as mo:
+        write_mo(mo, compiled)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    try:
+        i18n.set_language("fr")
+        for po_age, expected in ((-60, "Lecture (compilé)"), (+60, "Lecture (source)")):
+            mo_time = (folder / "deo.mo").stat().st_mtime
+            os.utime(folder / "deo.po", (mo_time + po_age, mo_time + po_age))
+            i18n.translations.cache_clear()
+            assert i18n._("Reading") == expected
+    finally:
+        i18n.translations.cache_clear()
+
+
+def test_the_build_compiles_every_catalogue(tmp_path):
+    """setup.py's build step writes a .mo beside each .po, with the same translations."""
+    import gettext
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location("deo_setup", SOURCE.parents[1] / "setup.py")
+    setup_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(setup_py)  # not __main__: defines, does not build
+    locale = tmp_path / "locale"
+    shutil.copytree(LOCALE, locale)
+    written = setup_py.compile_catalogues(locale)
+    assert sorted(p.parent.parent.name for p in written) == sorted(TRANSLATED)
+    for mo_path in written:
+        with mo_path.open("rb") as mo:
+            compiled = gettext.GNUTranslations(mo)
+        for message in _catalog(mo_path.with_suffix(".po"), mo_path.parent.parent.name):
+            if isinstance(message.id, str) and message.id and message.string:
+                assert compiled.gettext(message.id) == message.string
+
+
 def test_plural_forms_of_each_language():
     expected = {
         "en": ["{n} rows", "{n} row", "{n} rows"],

@@ -1,9 +1,11 @@
 """Translation of the messages deo prints: gettext, with catalogues read from .po files.
 
-The catalogues are ``catalogue/locale/<lang>/LC_MESSAGES/deo.po``, read with Babel when a
-language is first used: no compiled .mo files and no build step. A missing or fuzzy
-translation falls back to the English msgid. ``make translations`` re-extracts the
-messages (``deo.pot``) and merges them into the .po files.
+The catalogues are ``catalogue/locale/<lang>/LC_MESSAGES/deo.po``, compiled to ``deo.mo``
+in the build (a wheel's ``build_py`` step, see setup.py; ``make`` for a checkout). A .mo
+older than its .po, or none, is compiled from the .po in memory when the language is first
+used, so a fresh checkout works unbuilt. A missing or fuzzy translation falls back to the
+English msgid. ``make translations`` re-extracts the messages (``deo.pot``), merges them
+into the .po files and compiles them.
 
 The language is the one given to :func:`set_language`, else ``DEO_LANG``, else the POSIX
 locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English.
@@ -62,6 +64,11 @@ def language() -> str:
 def translations(lang: str) -> gettext.NullTranslations:
     """The catalogue of ``lang`` (read once); no catalogue means English msgids."""
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    compiled = path.with_suffix(".mo")
+    if compiled.is_file() and (not path.is_file()
+                               or compiled.stat().st_mtime >= path.stat().st_mtime):
+        with compiled.open("rb") as mo:
+            return gettext.GNUTranslations(mo)
     if not path.is_file():
         return gettext.NullTranslations()
     with path.open("rb") as po:

@@ -159,5 +159,5 @@ def sensitivity(
     done = build_index(open_store(), load_catalogue(), recipe, year, vintage, save=False)
     found = analyse(done.result, runs, seed, done.inputs.panels, done.inputs.alternative_groups)
     print_frame(out, found.ranks.head(top).reset_index(),
-                title=_("Rank and 5-95% interval over {runs} runs").format(runs=runs))
+                title=_("Rank and 5th–95th percentile interval over {runs} runs").format(runs=runs))
     print_frame(out, found.remove_one.reset_index(), title=_("Leaving out one component"))
