@@ -135,7 +135,8 @@ def estimate(design: SurveyDesign, target: Target, by: str | None = None,
     variance = VARIANCE_METHODS.get(method).variance(design, totals)
     z = stats.norm.ppf(0.5 + level / 2)
     se = np.sqrt(variance)
-    deff = variance / totals.srs_variance()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = variance / totals.srs_variance()
     out = []
     for d, label in enumerate(labels):
         theta = totals.theta[d]

@@ -1,0 +1,1 @@
+"""Measurement: statistics compiled from sample surveys, records and the web."""
