@@ -162,9 +162,9 @@ def draw_cluster_sample(register: pd.DataFrame, regions: int = 4, districts_per_
         for district in take:
             members = frame.index[frame["district"] == district].to_numpy()
             drawn = rng.choice(members, size=min(per_district, len(members)), replace=False)
-            chosen.append((drawn, region, len(pool), len(take), len(members)))
+            chosen.append((drawn, len(pool), len(take), len(members)))
     parts = []
-    for drawn, region, n_pool, n_take, n_members in chosen:
+    for drawn, n_pool, n_take, n_members in chosen:
         part = frame.loc[drawn].copy()
         part["districts"] = n_pool
         part["district_size"] = n_members

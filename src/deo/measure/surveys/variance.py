@@ -119,9 +119,12 @@ def stage_variance(stage: Stage, rows: np.ndarray, columns: np.ndarray, values: 
     n_parents = int(stage.parent.max()) + 1 if n_groups else 1
     summed = np.bincount(parent, weights=np.nan_to_num(contrib), minlength=n_parents * k)
     if lonely == "average" and alone.any():
-        # Strata of each parent unit stand in for its lonely ones: scale by all / not lonely.
-        groups = np.bincount(parent, minlength=n_parents * k).astype(float)
-        ok = groups - np.bincount(parent, weights=alone, minlength=n_parents * k)
+        # Strata of each parent unit stand in for its lonely ones: scale by all / not
+        # lonely, counting the strata the column has records in (R counts the strata of
+        # the domain's subset).
+        seen = present > 0
+        groups = np.bincount(parent, weights=seen, minlength=n_parents * k)
+        ok = groups - np.bincount(parent, weights=seen & alone, minlength=n_parents * k)
         with np.errstate(divide="ignore", invalid="ignore"):
             summed = summed * np.where(groups > 0, groups / ok, 1.0)
     return summed.reshape(n_parents, k).sum(axis=0)
