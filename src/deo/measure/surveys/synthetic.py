@@ -29,6 +29,7 @@ QUESTIONS = (
     ("received_orders_internet", -1.6, 0.6, 0.8),
     ("placed_orders_internet", -0.6, 0.6, 0.8),
     ("fixed_broadband", 1.0, 0.8, 1.0),
+    ("mobile_broadband", 0.6, 0.5, 0.8),
     ("lan", 0.2, 0.9, 1.2),
     ("extranet", -2.0, 0.9, 1.0),
     ("internet_for_banking", 0.5, 0.7, 0.8),
