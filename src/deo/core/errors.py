@@ -12,6 +12,18 @@ class DeoError(Exception):
     """
 
 
+class NotFoundError(DeoError):
+    """The thing asked for does not exist (the API answers 404)."""
+
+
+class PermissionDenied(DeoError):
+    """The signed-in user's role does not allow this (the API answers 403)."""
+
+
+class Conflict(DeoError):
+    """Someone else changed the record since it was read (the API answers 409)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with one cell of an input file.

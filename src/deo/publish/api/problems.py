@@ -7,13 +7,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from deo.core import DeoError
+from deo.core import Conflict, DeoError, NotFoundError, PermissionDenied
 
 PROBLEM = "application/problem+json"
 
-
-class NotFound(DeoError):
-    """The thing asked for does not exist (404), as opposed to a bad parameter (422)."""
+#: The thing asked for does not exist (404), as opposed to a bad parameter (422).
+NotFound = NotFoundError
 
 
 def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
@@ -33,6 +32,14 @@ def install(app: FastAPI) -> None:
         lang = request.url.path.split("/")[1] if request.url.path.count("/") > 1 else "en"
         return page(request, lang if lang in ("en", "fr", "es", "zh") else "en",
                     "not_found.html", {"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(PermissionDenied)
+    async def forbidden(_request: Request, exc: PermissionDenied) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return problem(409, "Conflict", str(exc))
 
     @app.exception_handler(DeoError)
     async def bad_request(_request: Request, exc: DeoError) -> JSONResponse:

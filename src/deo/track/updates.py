@@ -1,0 +1,137 @@
+"""The reporting workflow: a focal point submits a status update (with evidence links and
+files) for a measure their agency leads; a coordinator validates it or returns it with a
+comment; only validated updates count. Partners and everyone signed in may comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+from sqlalchemy import Engine, insert, select, update
+
+from deo.core import Conflict, DeoError, NotFoundError
+from deo.i18n import _
+from deo.track.access import Actor, require, require_own_measure
+from deo.track.audit import record
+from deo.track.config import statuses
+from deo.track.schema import Comment, Evidence, Measure, StatusUpdate
+
+UPDATES = StatusUpdate.__table__
+EVIDENCE = Evidence.__table__
+COMMENTS = Comment.__table__
+MEASURES = Measure.__table__
+
+
+def max_evidence_bytes() -> int:
+    """The largest evidence file accepted: ``DEO_MAX_UPLOAD_MB`` (default 10) megabytes."""
+    return int(float(os.environ.get("DEO_MAX_UPLOAD_MB", "10")) * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    file_name: str
+    media_type: str
+    content: bytes
+
+
+def submit_update(engine: Engine, actor: Actor, measure_id: int, status: str,
+                  percent: float = 0.0, narrative: str = "", links: list[str] | None = None,
+                  files: list[EvidenceFile] | None = None) -> int:
+    """Submit a status update for validation; returns its id."""
+    require(actor, "submit_update")
+    _person(actor)
+    known = statuses()
+    if status not in known:
+        raise DeoError(_("status {status!r}: expected one of {statuses}").format(
+            status=status, statuses=", ".join(known)))
+    if not 0 <= percent <= 100:
+        raise DeoError(_("percent complete {value}: expected 0 to 100").format(value=percent))
+    if status == "completed":
+        percent = 100.0
+    links = [link.strip() for link in links or [] if link.strip()]
+    for link in links:
+        if urlparse(link).scheme not in ("http", "https"):
+            raise DeoError(_("evidence link {link!r}: expected an http(s) address").format(
+                link=link))
+    limit = max_evidence_bytes()
+    for item in files or []:
+        if len(item.content) > limit:
+            raise DeoError(_("evidence file {name}: {size:.1f} MB is over the limit of "
+                             "{limit:.0f} MB").format(name=item.file_name,
+                                                     size=len(item.content) / 2**20,
+                                                     limit=limit / 2**20))
+    with engine.begin() as conn:
+        row = conn.execute(select(MEASURES.c.code, MEASURES.c.lead_organisation_id)
+                           .where(MEASURES.c.id == measure_id)).first()
+        if row is None:
+            raise NotFoundError(_("no measure {id}").format(id=measure_id))
+        require_own_measure(actor, row.lead_organisation_id, row.code)
+        values = dict(measure_id=measure_id, status=status, percent=float(percent),
+                      narrative=narrative, links=links, author_id=actor.id,
+                      submitted_at=datetime.now(UTC), state="submitted", review_comment="")
+        update_id = conn.execute(insert(UPDATES).values(**values)).inserted_primary_key[0]
+        record(conn, actor, "submit_update", "update", update_id, after=values)
+        for item in files or []:
+            evidence = dict(update_id=update_id, file_name=os.path.basename(item.file_name),
+                            media_type=item.media_type or "application/octet-stream",
+                            size=len(item.content),
+                            sha256=hashlib.sha256(item.content).hexdigest(),
+                            content=item.content)
+            evidence_id = conn.execute(insert(EVIDENCE).values(**evidence)).inserted_primary_key[0]
+            record(conn, actor, "attach_evidence", "evidence", evidence_id, after=evidence)
+    return update_id
+
+
+def review_update(engine: Engine, actor: Actor, update_id: int, validate: bool,
+                  comment: str = "") -> None:
+    """Validate an update (it then counts) or return it to its author with a comment."""
+    require(actor, "review_update")
+    if not validate and not comment.strip():
+        raise DeoError(_("say why the update is returned: the comment is empty"))
+    with engine.begin() as conn:
+        before = conn.execute(select(UPDATES).where(UPDATES.c.id == update_id)).mappings().first()
+        if before is None:
+            raise NotFoundError(_("no update {id}").format(id=update_id))
+        values = dict(state="validated" if validate else "returned", reviewer_id=actor.id,
+                      reviewed_at=datetime.now(UTC), review_comment=comment)
+        # Only a submitted update can be reviewed, once: the state check is in the UPDATE.
+        done = conn.execute(update(UPDATES).where(
+            UPDATES.c.id == update_id, UPDATES.c.state == "submitted").values(**values))
+        if done.rowcount != 1:
+            raise Conflict(_("update {id} was already {state}; nothing was changed").format(
+                id=update_id, state=before["state"]))
+        record(conn, actor, "validate_update" if validate else "return_update", "update",
+               update_id, dict(before), {**dict(before), **values})
+
+
+def add_comment(engine: Engine, actor: Actor, measure_id: int, text: str) -> int:
+    require(actor, "comment")
+    _person(actor)
+    if not text.strip():
+        raise DeoError(_("the comment is empty"))
+    with engine.begin() as conn:
+        if conn.execute(select(MEASURES.c.id).where(MEASURES.c.id == measure_id)).first() is None:
+            raise NotFoundError(_("no measure {id}").format(id=measure_id))
+        values = dict(measure_id=measure_id, author_id=actor.id, at=datetime.now(UTC),
+                      text=text.strip())
+        comment_id = conn.execute(insert(COMMENTS).values(**values)).inserted_primary_key[0]
+        record(conn, actor, "comment", "comment", comment_id, after=values)
+    return comment_id
+
+
+def _person(actor: Actor) -> None:
+    # Reports and comments carry their author's name: the command line cannot make them.
+    if actor.id is None:
+        raise DeoError(_("updates and comments are made by a signed-in person"))
+
+
+def evidence_file(engine: Engine, evidence_id: int) -> dict:
+    with engine.connect() as conn:
+        row = conn.execute(select(EVIDENCE).where(EVIDENCE.c.id == evidence_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(_("no evidence file {id}").format(id=evidence_id))
+    return dict(row)
