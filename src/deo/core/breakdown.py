@@ -23,6 +23,13 @@ DIMENSIONS: dict[str, str] = {
     "INTERNET_ACTIVITY": "INTERNET_ACTIVITY",
     "PARTNER": "AREA",
     "SERVICE": "SERVICE",
+    # E-commerce from records (deo.measure.records): product group, type of customer (B2B or
+    # B2C), channel (customs regime, card-not-present payment, platform); CURRENCY keys
+    # exchange-rate observations.
+    "PRODUCT": "PRODUCT",
+    "CUSTOMER": "CUSTOMER",
+    "CHANNEL": "CHANNEL",
+    "CURRENCY": "CURRENCY",
 }
 
 

@@ -1,0 +1,150 @@
+"""Record contracts: the declared schema of one record type (fields, their types, the key,
+the field naming an amended record), read from versioned TOML files under
+``catalogue/records/contracts``; and the check that marks each record with the first rule
+it breaks (``_problem`` = ``"rule:field"``, null for a good record)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+from deo.core import DeoError
+from deo.i18n import _
+from deo.measure.records.codes import CodeTables
+from deo.measure.records.fields import FIELD_TYPES, text
+
+CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "catalogue" / "records" / "contracts"
+#: The column holding "rule:field" for a record that breaks its contract.
+PROBLEM = "_problem"
+#: The column naming the file a record came from (added by the readers).
+FILE_COLUMN = "_file"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The schema of one record type. ``key`` identifies a record (duplicates share it);
+    ``amends`` names the field that holds the key of the record an amendment replaces."""
+
+    name: str
+    version: str
+    description: str
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    amends: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+def rule_expected() -> dict[str, str]:
+    """What each contract rule expects, in the current language (for reports)."""
+    return {
+        "missing-key": _("a value: the field identifies the record"),
+        "missing-value": _("a value: the field is required"),
+        "bad-date": _("a date YYYY-MM-DD between 1990-01-01 and 2099-12-31"),
+        "bad-period": _("a month YYYY-MM from 1990 on"),
+        "not-a-number": _("a number (decimal point '.')"),
+        "negative-value": _("zero or more"),
+        "unknown-currency": _("an ISO 4217 currency code such as USD, EUR, CNY"),
+        "unknown-area": _("an ISO 3166-1 economy code (alpha-3 such as KEN, or alpha-2)"),
+        "unknown-hs-code": _("a 6-digit HS code in an HS chapter (01-97, not 77)"),
+        "unknown-code": _("a code of the field's code list (see docs/records.md)"),
+        "bad-flag": _("a yes/no flag: 1/0, true/false, Y/N"),
+        "conflicting-duplicate": _("one version of each record key"),
+        "no-exchange-rate": _("an exchange rate in the store for the currency and month"),
+    }
+
+
+def load_contract(name_or_path: str | Path) -> Contract:
+    """A shipped contract by name (``customs``) or a contract TOML file."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = CONTRACTS_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in CONTRACTS_DIR.glob("*.toml")))
+        raise DeoError(_("no record contract {name!r}; shipped contracts: {known}")
+                       .format(name=str(name_or_path), known=known))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        head = data["record_type"]
+        fields = tuple(
+            Field(f["name"], FIELD_TYPES.get(f["type"]).name, bool(f.get("required", False)))
+            for f in data["field"]
+        )
+        description = head.get("description", {})
+        contract = Contract(
+            name=head["name"],
+            version=str(head["version"]),
+            description=description.get("en", "") if isinstance(description, dict)
+            else str(description),
+            key=tuple(head["key"]),
+            fields=fields,
+            amends=head.get("amends"),
+        )
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise DeoError(_("{path}: not a valid record contract ({error})")
+                       .format(path=path, error=f"{type(exc).__name__}: {exc}")) from exc
+    names = {f.name for f in fields}
+    for name in (*contract.key, *([contract.amends] if contract.amends else [])):
+        if name not in names:
+            raise DeoError(_("{path}: key field {field!r} is not among the fields")
+                           .format(path=path, field=name))
+    return contract
+
+
+def conform(raw: ir.Table, contract: Contract, file: str) -> ir.Table:
+    """The contract's fields of ``raw``, in contract order; an optional field the file lacks
+    is an empty column, a required one an error naming the file and the column."""
+    missing = [f.name for f in contract.fields if f.required and f.name not in raw.columns]
+    if missing:
+        raise DeoError(
+            _("{file}: no column {columns} (required by the {contract} contract; the file "
+              "has {found})").format(file=file, columns=", ".join(missing),
+                                     contract=contract.label, found=", ".join(raw.columns))
+        )
+    columns = [raw[f.name] if f.name in raw.columns else ibis.null("string").name(f.name)
+               for f in contract.fields]
+    if FILE_COLUMN in raw.columns:
+        columns.append(raw[FILE_COLUMN])
+    return raw.select(columns)
+
+
+def mark_problems(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Table:
+    """``raw`` (conformed) with :data:`PROBLEM`: the first rule the record breaks, as
+    ``"rule:field"``, in field order and, within a field, in the type's rule order."""
+    branches: list[tuple[ir.BooleanValue, str]] = []
+    for field in contract.fields:
+        kind = FIELD_TYPES.get(field.type)
+        column = raw[field.name]
+        present = text(column).notnull() if column.type().is_string() else column.notnull()
+        if field.required:
+            rule = "missing-key" if field.name in contract.key else "missing-value"
+            branches.append((~present, f"{rule}:{field.name}"))
+        typed = kind.typed(column, codes)
+        for failed, rule in kind.checks(typed, codes):
+            # An empty optional field breaks nothing: only present values are checked.
+            branches.append((present & failed, f"{rule}:{field.name}"))
+    problem = ibis.cases(*branches, else_=ibis.null("string"))
+    return raw.mutate(**{PROBLEM: problem})
+
+
+def typed_columns(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Table:
+    """The canonical typed value of every field (for records that passed the check)."""
+    return raw.select(
+        **{f.name: FIELD_TYPES.get(f.type).typed(raw[f.name], codes) for f in contract.fields}
+    )
