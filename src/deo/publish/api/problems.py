@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from deo.core import Conflict, DeoError, NotFoundError, PermissionDenied
+from deo.track.auth import TooManyAttempts
 
 PROBLEM = "application/problem+json"
 
@@ -32,6 +33,10 @@ def install(app: FastAPI) -> None:
         lang = request.url.path.split("/")[1] if request.url.path.count("/") > 1 else "en"
         return page(request, lang if lang in ("en", "fr", "es", "zh") else "en",
                     "not_found.html", {"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(TooManyAttempts)
+    async def throttled(_request: Request, exc: TooManyAttempts) -> JSONResponse:
+        return problem(429, "Too Many Requests", str(exc))
 
     @app.exception_handler(PermissionDenied)
     async def forbidden(_request: Request, exc: PermissionDenied) -> JSONResponse:

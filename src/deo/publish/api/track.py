@@ -1,0 +1,319 @@
+"""The tracker over the API (``/api/v1/track``): public reads of published strategies;
+writes for signed-in users whose role allows them, each with the session's CSRF token
+in ``X-CSRF-Token``. A refused write is 403, a stale edit 409, a bad field 422."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from deo.core import DeoError
+from deo.publish.api.output import records
+from deo.publish.session import check_csrf, close_session, open_session, signed_in
+from deo.track import auth, dashboard, plan, updates
+from deo.track.access import allowed
+from deo.track.schema import Comment, StatusUpdate, User
+
+router = APIRouter(prefix="/track", tags=["tracker"])
+UPDATES = StatusUpdate.__table__
+COMMENTS = Comment.__table__
+USERS = User.__table__
+CSRF = Header(None, alias="X-CSRF-Token", description="The session's CSRF token.")
+BY = ("policy_area", "lead_agency", "member_area")
+
+
+# -- session ------------------------------------------------------------------------
+
+
+class Credentials(BaseModel):
+    email: str
+    password: str
+
+
+@router.post("/session", summary="Sign in: sets the session cookie, returns the CSRF token")
+def sign_in(request: Request, body: Credentials, response: Response) -> dict:
+    client = request.client.host if request.client else ""
+    token = auth.sign_in(request.app.state.store.engine, body.email, body.password, client)
+    open_session(response, token)
+    found = auth.session_actor(request.app.state.store.engine, token)
+    return {"email": found[0].email, "role": found[0].role, "csrf_token": found[1]}
+
+
+@router.delete("/session", summary="Sign out")
+def sign_out(request: Request, response: Response, csrf: str | None = CSRF) -> dict:
+    check_csrf(request, csrf)
+    close_session(request, response)
+    return {"signed_out": True}
+
+
+@router.get("/session", summary="Who is signed in")
+def whoami(request: Request) -> dict:
+    session = signed_in(request)
+    if session is None:
+        return {"signed_in": False}
+    return {"signed_in": True, "email": session[0].email, "role": session[0].role,
+            "csrf_token": session[1]}
+
+
+# -- reads --------------------------------------------------------------------------
+
+
+def _engine(request: Request):
+    return request.app.state.store.engine
+
+
+def _actor(request: Request):
+    session = signed_in(request)
+    return session[0] if session else None
+
+
+@router.get("/strategies", summary="Strategies (the public sees the published ones)")
+def list_strategies(request: Request) -> dict:
+    rows = plan.strategies(_engine(request), _actor(request))
+    return {"data": records(pd.DataFrame(rows)) if rows else [], "count": len(rows)}
+
+
+@router.get("/strategies/{code}", summary="A strategy with its policy areas and rates")
+def get_strategy(request: Request, code: str, weighted: bool = False) -> dict:
+    engine = _engine(request)
+    found = plan.strategy(engine, code, _actor(request))
+    states = dashboard.measure_states(engine, found["id"])
+    overall = dashboard.rates(states, by_priority=weighted)
+    return {
+        **found,
+        "policy_areas": plan.policy_areas(engine, found["id"]),
+        "implementation_rate": overall["rate"].iloc[0],
+        "measures": len(states),
+        "rates": {by: records(dashboard.rates(states, by, weighted)) for by in BY},
+    }
+
+
+@router.get("/strategies/{code}/measures", summary="Measures with their current state")
+def list_measures(request: Request, code: str) -> dict:
+    engine = _engine(request)
+    found = plan.strategy(engine, code, _actor(request))
+    states = dashboard.measure_states(engine, found["id"])
+    states = states.drop(columns=["policy_area_name"]).assign(
+        start_date=states["start_date"].astype(str), due_date=states["due_date"].astype(str),
+        reported_at=states["reported_at"].astype(str),
+        last_update_at=states["last_update_at"].astype(str))
+    return {"data": records(states), "count": len(states)}
+
+
+@router.get("/strategies/{code}/timeline", summary="Implementation rate at each month end")
+def timeline(request: Request, code: str, weighted: bool = False) -> dict:
+    engine = _engine(request)
+    found = plan.strategy(engine, code, _actor(request))
+    ends = dashboard.month_ends(date(found["start_year"], 1, 1),
+                                min(date.today(), date(found["end_year"], 12, 31)))
+    frame = dashboard.rate_over_time(engine, found["id"], ends, weighted)
+    return {"data": records(frame.assign(date=frame["date"].astype(str)))}
+
+
+@router.get("/strategies/{code}/targets", summary="Indicator targets against actuals")
+def targets(request: Request, code: str) -> dict:
+    found = plan.strategy(_engine(request), code, _actor(request))
+    frame = dashboard.targets_with_actuals(_engine(request), request.app.state.store,
+                                           found["id"])
+    return {"data": records(frame), "count": len(frame)}
+
+
+@router.get("/measures/{measure_id}", summary="A measure with its updates")
+def get_measure(request: Request, measure_id: int) -> dict:
+    engine = _engine(request)
+    row = plan.measure(engine, measure_id)
+    actor = _actor(request)
+    strategy_code = _strategy_code(engine, row["strategy_id"])
+    plan.strategy(engine, strategy_code, actor)  # 404 for the public if unpublished
+    stmt = select(UPDATES.c.id, UPDATES.c.status, UPDATES.c.percent, UPDATES.c.narrative,
+                  UPDATES.c.links, UPDATES.c.submitted_at, UPDATES.c.state,
+                  UPDATES.c.review_comment).where(UPDATES.c.measure_id == measure_id)
+    if not allowed(actor, "read_unpublished"):
+        stmt = stmt.where(UPDATES.c.state == "validated")
+    with engine.connect() as conn:
+        history = pd.DataFrame(conn.execute(stmt.order_by(UPDATES.c.id)).mappings().all(),
+                               columns=[c.name for c in stmt.selected_columns])
+    history["submitted_at"] = history["submitted_at"].astype(str)
+    return {**{k: (str(v) if isinstance(v, date) else v) for k, v in row.items()},
+            "strategy": strategy_code, "updates": records(history)}
+
+
+def _strategy_code(engine, strategy_id: int) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(plan.STRATEGIES.c.code)
+                            .where(plan.STRATEGIES.c.id == strategy_id)).scalar_one()
+
+
+# -- writes -------------------------------------------------------------------------
+
+
+class OrganisationIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1)
+    kind: str = "agency"
+    area: str | None = None
+
+
+@router.post("/organisations", status_code=201, summary="Add an organisation")
+def add_organisation(request: Request, body: OrganisationIn, csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    return {"id": plan.add_organisation(_engine(request), actor, body.code, body.name,
+                                        body.kind, body.area)}
+
+
+class UserIn(BaseModel):
+    email: str
+    name: str
+    password: str
+    role: str
+    organisation: str | None = None
+
+
+@router.post("/users", status_code=201, summary="Add a user (administrators)")
+def add_user(request: Request, body: UserIn, csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    return {"id": auth.add_user(_engine(request), actor, body.email, body.name, body.password,
+                                body.role, body.organisation)}
+
+
+class StrategyIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    title: str = Field(min_length=1)
+    area: str
+    start_year: int = Field(ge=1990, le=2100)
+    end_year: int = Field(ge=1990, le=2100)
+    kind: str = "strategy"
+    vision: str = ""
+    goals: str = ""
+    lead_organisation: str | None = None
+
+
+@router.post("/strategies", status_code=201, summary="Create a strategy")
+def create_strategy(request: Request, body: StrategyIn, csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    from deo.catalogue import get_catalogue
+
+    area = get_catalogue().area(body.area).code
+    return {"id": plan.create_strategy(
+        _engine(request), actor, body.code, body.title, area, body.start_year, body.end_year,
+        kind=body.kind, vision=body.vision, goals=body.goals,
+        lead_organisation=body.lead_organisation)}
+
+
+class StrategyChange(BaseModel):
+    published: bool | None = None
+    status: str | None = None
+
+
+@router.patch("/strategies/{code}", summary="Publish, withdraw or change a strategy's status")
+def change_strategy(request: Request, code: str, body: StrategyChange,
+                    csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    plan.set_strategy(_engine(request), actor, code, published=body.published,
+                      status=body.status)
+    return plan.strategy(_engine(request), code, actor)
+
+
+class MeasureIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    title: str = Field(min_length=1)
+    policy_area: str
+    lead_agency: str
+    description: str = ""
+    objective: str | None = None
+    priority: str = "medium"
+    start_date: date | None = None
+    due_date: date | None = None
+    budget: float | None = None
+    currency: str | None = None
+    recommendation: str = ""
+    member_area: str | None = None
+    supporting: list[str] = []
+
+
+@router.post("/strategies/{code}/measures", status_code=201, summary="Add a measure")
+def add_measure(request: Request, code: str, body: MeasureIn, csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    fields = plan.MeasureFields(**body.model_dump())
+    return {"id": plan.add_measure(_engine(request), actor, code, fields)}
+
+
+class MeasureChange(BaseModel):
+    version: int = Field(ge=1, description="The version the change was made from.")
+    changes: dict[str, str | float | None]
+
+
+@router.patch("/measures/{measure_id}", summary="Edit a measure (409 if changed meanwhile)")
+def edit_measure(request: Request, measure_id: int, body: MeasureChange,
+                 csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    changes = dict(body.changes)
+    for name in ("start_date", "due_date"):
+        if isinstance(changes.get(name), str):
+            try:
+                changes[name] = date.fromisoformat(changes[name])
+            except ValueError:
+                raise DeoError(f"{name} {changes[name]!r}: expected YYYY-MM-DD") from None
+    version = plan.edit_measure(_engine(request), actor, measure_id, body.version, changes)
+    return {"id": measure_id, "version": version}
+
+
+class UpdateIn(BaseModel):
+    status: str
+    percent: float = Field(0.0, ge=0, le=100)
+    narrative: str = ""
+    links: list[str] = []
+
+
+@router.post("/measures/{measure_id}/updates", status_code=201,
+             summary="Submit a status update (focal points: their agency's measures)")
+def submit_update(request: Request, measure_id: int, body: UpdateIn,
+                  csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    return {"id": updates.submit_update(_engine(request), actor, measure_id, body.status,
+                                        body.percent, body.narrative, body.links)}
+
+
+class Review(BaseModel):
+    validate_update: bool = Field(alias="validate")
+    comment: str = ""
+
+
+@router.post("/updates/{update_id}/review", summary="Validate or return an update")
+def review(request: Request, update_id: int, body: Review, csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    updates.review_update(_engine(request), actor, update_id, body.validate_update,
+                          body.comment)
+    return {"id": update_id, "state": "validated" if body.validate_update else "returned"}
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1)
+
+
+@router.post("/measures/{measure_id}/comments", status_code=201, summary="Comment on a measure")
+def comment(request: Request, measure_id: int, body: CommentIn, csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    return {"id": updates.add_comment(_engine(request), actor, measure_id, body.text)}
+
+
+class TargetIn(BaseModel):
+    indicator: str
+    area: str
+    baseline_value: float
+    baseline_year: int = Field(ge=1990, le=2100)
+    target_value: float
+    target_year: int = Field(ge=1990, le=2100)
+    measure_id: int | None = None
+
+
+@router.post("/strategies/{code}/targets", status_code=201, summary="Add an indicator target")
+def add_target(request: Request, code: str, body: TargetIn, csrf: str | None = CSRF) -> dict:
+    actor = check_csrf(request, csrf)
+    return {"id": plan.add_target(_engine(request), actor, code, body.indicator, body.area,
+                                  (body.baseline_value, body.baseline_year),
+                                  (body.target_value, body.target_year), body.measure_id)}
