@@ -2,7 +2,15 @@
 call into a package, grouped by job in the modules below. Importing this package
 registers every command."""
 
-from deo.cli import catalogue, data, index, portal, query, survey  # noqa: F401  (register commands)
+from deo.cli import (  # noqa: F401  (register commands)
+    catalogue,
+    data,
+    index,
+    portal,
+    query,
+    records,
+    survey,
+)
 from deo.cli.app import app, main
 
 __all__ = ["app", "main"]
