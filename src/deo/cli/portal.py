@@ -33,6 +33,7 @@ def demo(
     out.print(report.summary)
     if report.kind == "reference":
         _demo_indices(store)
+    _demo_tracker(store)
     if serve:
         _serve(host, port)
 
@@ -49,6 +50,20 @@ def _demo_indices(store) -> None:
               "--year 2020).").format(recipe=done.result.recipe.id, n=len(done.result.scores)),
             highlight=False,
         )
+
+
+def _demo_tracker(store) -> None:
+    """The illustrative strategies of the tracker, and the demo's accounts."""
+    from deo.track.demo import build_demo_tracker
+
+    built = build_demo_tracker(store.engine)
+    if built is None:
+        return
+    out.print(_("Tracker: illustrative strategies {codes}; sign in as {accounts} with the "
+                "password {password!r} (a local demo only).").format(
+        codes=", ".join(built.strategies),
+        accounts=", ".join(email for email, _role in built.accounts),
+        password=built.password), highlight=False)
 
 
 @app.command()

@@ -40,8 +40,10 @@ class EvidenceFile:
 
 def submit_update(engine: Engine, actor: Actor, measure_id: int, status: str,
                   percent: float = 0.0, narrative: str = "", links: list[str] | None = None,
-                  files: list[EvidenceFile] | None = None) -> int:
-    """Submit a status update for validation; returns its id."""
+                  files: list[EvidenceFile] | None = None,
+                  at: datetime | None = None) -> int:
+    """Submit a status update for validation; returns its id. ``at`` back-dates the
+    report (loading a plan's history; default now)."""
     require(actor, "submit_update")
     _person(actor)
     known = statuses()
@@ -72,7 +74,8 @@ def submit_update(engine: Engine, actor: Actor, measure_id: int, status: str,
         require_own_measure(actor, row.lead_organisation_id, row.code)
         values = dict(measure_id=measure_id, status=status, percent=float(percent),
                       narrative=narrative, links=links, author_id=actor.id,
-                      submitted_at=datetime.now(UTC), state="submitted", review_comment="")
+                      submitted_at=at or datetime.now(UTC), state="submitted",
+                      review_comment="")
         update_id = conn.execute(insert(UPDATES).values(**values)).inserted_primary_key[0]
         record(conn, actor, "submit_update", "update", update_id, after=values)
         for item in files or []:
@@ -87,7 +90,7 @@ def submit_update(engine: Engine, actor: Actor, measure_id: int, status: str,
 
 
 def review_update(engine: Engine, actor: Actor, update_id: int, validate: bool,
-                  comment: str = "") -> None:
+                  comment: str = "", at: datetime | None = None) -> None:
     """Validate an update (it then counts) or return it to its author with a comment."""
     require(actor, "review_update")
     if not validate and not comment.strip():
@@ -97,7 +100,7 @@ def review_update(engine: Engine, actor: Actor, update_id: int, validate: bool,
         if before is None:
             raise NotFoundError(_("no update {id}").format(id=update_id))
         values = dict(state="validated" if validate else "returned", reviewer_id=actor.id,
-                      reviewed_at=datetime.now(UTC), review_comment=comment)
+                      reviewed_at=at or datetime.now(UTC), review_comment=comment)
         # Only a submitted update can be reviewed, once: the state check is in the UPDATE.
         done = conn.execute(update(UPDATES).where(
             UPDATES.c.id == update_id, UPDATES.c.state == "submitted").values(**values))
