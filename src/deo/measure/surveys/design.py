@@ -15,7 +15,7 @@ import pandas as pd
 
 from deo.core import DeoError, LoadRejected, Problem
 from deo.i18n import _
-from deo.measure.surveys.microdata import Microdata, numeric_column
+from deo.measure.surveys.microdata import Microdata, code_factors, numeric_column
 from deo.measure.surveys.variance import LONELY_RULES, Stage, check_lonely
 
 
@@ -108,8 +108,11 @@ def _codes(*parts: np.ndarray) -> np.ndarray:
 
 def _missing(microdata: Microdata, column: str, what: str, problems: list[Problem]) -> None:
     values = microdata.frame[column]
-    empty = values.isna() | (values.astype(str).str.strip() == "")
-    for i in np.flatnonzero(empty.to_numpy())[:50]:
+    empty = values.isna().to_numpy().copy()
+    if not pd.api.types.is_numeric_dtype(values):
+        index, codes = code_factors(microdata, column)
+        empty |= np.isin(index, [i for i, code in enumerate(codes) if code == ""])
+    for i in np.flatnonzero(empty)[:50]:
         problems.append(microdata.problem(i, column, "", what, "missing-design-value"))
 
 

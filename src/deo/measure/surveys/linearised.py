@@ -30,19 +30,19 @@ def calibration_residuals(model: CalibrationModel, scores: np.ndarray) -> np.nda
 def _variance(design: SurveyDesign, totals: Totals) -> np.ndarray:
     stages, fpc, lonely = design.stages, design.has_fpc, design.lonely_psu
     if not design.calibrations:
-        return linearised_variance(stages, fpc, lonely, totals.rows, totals.columns,
+        rows = None if totals.complete else totals.rows
+        return linearised_variance(stages, fpc, lonely, rows, totals.columns,
                                    totals.scores, totals.k)
     # Residuals are dense: every record has one, in every domain. One domain at a time
     # keeps memory at one column of the microdata.
     out = np.zeros(totals.k)
-    everyone = np.arange(design.n)
     for d in range(totals.k):
         mine = totals.columns == d
         scores = np.zeros(design.n)
         scores[totals.rows[mine]] = totals.scores[mine]
         for model in design.calibrations:
             scores = calibration_residuals(model, scores)
-        out[d] = linearised_variance(stages, fpc, lonely, everyone,
+        out[d] = linearised_variance(stages, fpc, lonely, None,
                                      np.zeros(design.n, dtype=np.int64), scores, 1)[0]
     return out
 

@@ -9,7 +9,7 @@ SPSS and Stata files records are numbered from 1.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +72,8 @@ class Microdata:
     frame: pd.DataFrame
     source: str  # the file's name
     rows: np.ndarray  # (n,) each record's row in the file
+    #: Parsed columns, kept: a column is read once however many estimates use it.
+    parsed: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, source: str = "microdata",
@@ -121,6 +123,15 @@ def read_microdata(path: Path, format: str | None = None) -> Microdata:
 def numeric_column(microdata: Microdata, column: str, expected: str | None = None
                    ) -> np.ndarray:
     """``column`` as float64, NaN where empty; :class:`LoadRejected` lists non-numbers."""
+    if ("number", column) in microdata.parsed:
+        return microdata.parsed[("number", column)]
+    numbers = _numbers(microdata, column, expected)
+    numbers.setflags(write=False)
+    microdata.parsed[("number", column)] = numbers
+    return numbers
+
+
+def _numbers(microdata: Microdata, column: str, expected: str | None) -> np.ndarray:
     if column not in microdata.frame.columns:
         raise DeoError(_("{file}: no column {column!r}; its columns are: {columns}").format(
             file=microdata.source, column=column,
@@ -138,11 +149,31 @@ def numeric_column(microdata: Microdata, column: str, expected: str | None = Non
     return numbers
 
 
-def code_column(microdata: Microdata, column: str) -> np.ndarray:
-    """``column`` as answer codes: text, stripped, "" where empty; whole numbers without
-    a decimal part (an XLSX or SPSS 1.0 is the code "1")."""
+def code_factors(microdata: Microdata, column: str) -> tuple[np.ndarray, list[str]]:
+    """``column`` as answer codes: per record an index into the returned codes, whose
+    last entry is "" (empty). Codes are text, stripped; whole numbers lose a zero
+    decimal part (an XLSX or SPSS 1.0 is the code "1")."""
+    if ("codes", column) in microdata.parsed:
+        return microdata.parsed[("codes", column)]
     if column not in microdata.frame.columns:
         numeric_column(microdata, column)  # raises the no-such-column error
-    values = microdata.frame[column]
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    return text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True).to_numpy(dtype=object)
+    index, uniques = pd.factorize(microdata.frame[column], use_na_sentinel=True)
+    codes = [_code_text(u) for u in uniques] + [""]
+    found = np.where(index < 0, len(codes) - 1, index), codes
+    microdata.parsed[("codes", column)] = found
+    return found
+
+
+def _code_text(value: object) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
+        return text[:-2]
+    return "" if text.casefold() == "nan" else text
+
+
+def code_column(microdata: Microdata, column: str) -> np.ndarray:
+    """``column`` as answer codes (see :func:`code_factors`), "" where empty."""
+    index, codes = code_factors(microdata, column)
+    return np.array(codes, dtype=object)[index]

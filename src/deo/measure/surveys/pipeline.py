@@ -25,7 +25,7 @@ from deo.i18n import _
 from deo.measure.surveys.calibration import adjust_nonresponse, calibrate
 from deo.measure.surveys.design import SurveyDesign, build_design
 from deo.measure.surveys.estimators import Target, estimate
-from deo.measure.surveys.microdata import Microdata, code_column, read_microdata
+from deo.measure.surveys.microdata import Microdata, code_factors, read_microdata
 from deo.measure.surveys.quality import apply_quality
 from deo.measure.surveys.recipe import (
     DesignRecipe,
@@ -78,24 +78,21 @@ def _breakdown_codes(design: SurveyDesign, indicator_map: IndicatorMap, catalogu
             raise DeoError(_("{map}: unknown breakdown dimension {dim}; known: {known}").format(
                 map=indicator_map.path.name, dim=item.dimension, known=", ".join(DIMENSIONS)))
         codelist = catalogue.codelist(DIMENSIONS[item.dimension])
-        raw = code_column(design.microdata, item.column)
-        canonical = {}
-        for value in pd.unique(raw):
-            if value == "":
-                continue
-            code = codelist.resolve(item.codes.get(value, value))
-            canonical[value] = code
-            if code is None or code == TOTAL:
+        index, raw = code_factors(design.microdata, item.column)
+        canonical: list[str] = []
+        for position, value in enumerate(raw):
+            code = codelist.resolve(item.codes.get(value, value)) if value else ""
+            canonical.append(code or "")
+            if value and (code is None or code == TOTAL):
                 expected = codelist.expected() + (
                     _(" (or recode it in the map's [breakdowns.{dim}.codes])")
                     .format(dim=item.dimension))
                 problems += [design.microdata.problem(i, item.column, value, expected,
                                                       "unknown-code")
-                             for i in np.flatnonzero(raw == value)[:20]]
-        codes = np.array([canonical.get(v) or "" for v in raw], dtype=object)
-        labels = sorted({c for c in codes if c})
-        index = {c: i for i, c in enumerate(labels)}
-        domain = np.array([index.get(c, -1) for c in codes], dtype=np.int64)
+                             for i in np.flatnonzero(index == position)[:20]]
+        labels = sorted({c for c in canonical if c})
+        where = {c: i for i, c in enumerate(labels)}
+        domain = np.array([where.get(c, -1) for c in canonical], dtype=np.int64)[index]
         found[item.dimension] = (domain, labels)
     return found, problems
 

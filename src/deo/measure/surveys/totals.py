@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from deo.registry import Registry
 
@@ -26,6 +25,7 @@ class Totals:
 
     k: int
     rows: np.ndarray
+    complete: bool  # rows are all the records, in order
     columns: np.ndarray
     weights: np.ndarray  # (m,) of the rows
     numerator: np.ndarray  # (m,) a
@@ -43,10 +43,14 @@ class Totals:
         ok = (domain >= 0) & ~np.isnan(numerator)
         if denominator is not None:
             ok &= ~np.isnan(denominator)
-        rows = np.flatnonzero(ok)
-        col = domain[rows]
-        w, a = weights[rows], numerator[rows]
-        b = None if denominator is None else denominator[rows]
+        complete = bool(ok.all())
+        if complete:  # every record counts: no copies (the common case, and the big one)
+            rows, col, w, a, b = np.arange(len(ok)), domain, weights, numerator, denominator
+        else:
+            rows = np.flatnonzero(ok)
+            col = domain[rows]
+            w, a = weights[rows], numerator[rows]
+            b = None if denominator is None else denominator[rows]
         wa = w * a
         big_a = np.bincount(col, weights=wa, minlength=k)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -56,10 +60,11 @@ class Totals:
                 big_b = np.bincount(col, weights=w * b, minlength=k)
                 theta = big_a / big_b
                 influence = (a - theta[col] * b) / big_b[col]
-            top = pd.Series(np.abs(wa)).groupby(col).max().reindex(range(k), fill_value=0.0)
-            top_share = top.to_numpy() / np.abs(big_a)
+            top = np.zeros(k)
+            np.maximum.at(top, col, np.abs(wa))
+            top_share = top / np.abs(big_a)
         return cls(
-            k, rows, col, w, a, b, theta, influence,
+            k, rows, complete, col, w, a, b, theta, influence,
             count=np.bincount(col, minlength=k),
             contributors=np.bincount(col, weights=(a != 0), minlength=k).astype(int),
             top_share=top_share,
@@ -76,9 +81,12 @@ class Totals:
         without replacement (the design effect's denominator, as R's ``deff = TRUE``)."""
         w, u, col, k = self.weights, self.influence, self.columns, self.k
         n, big_n = self.count.astype(float), self.population
+        wu = w * u
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.bincount(col, weights=w * u, minlength=k) / big_n
-            spread = np.bincount(col, weights=w * (u - mean[col]) ** 2, minlength=k) / big_n
+            mean = np.bincount(col, weights=wu, minlength=k) / big_n
+            # One pass: the influence values of means and ratios are centred already,
+            # so E[u^2] - E[u]^2 loses no precision worth having in a design effect.
+            spread = np.bincount(col, weights=wu * u, minlength=k) / big_n - mean**2
             spread *= n / (n - 1)
             return spread * big_n**2 * (big_n - n) / (big_n * n)
 

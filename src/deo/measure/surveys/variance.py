@@ -81,10 +81,11 @@ def lonely_strata(stage: Stage) -> np.ndarray:
     return np.flatnonzero((stage.n_units == 1) & (stage.pop_size != 1) & (stage.reach > 0))
 
 
-def unit_totals(stage: Stage, rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
-                k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scores summed by (unit, column): the units, their columns and the totals."""
-    unit = stage.unit[rows]
+def unit_totals(stage: Stage, rows: np.ndarray | None, columns: np.ndarray,
+                values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores summed by (unit, column): the units, their columns and the totals
+    (``rows`` None: every record, in order)."""
+    unit = stage.unit if rows is None else stage.unit[rows]
     if stage.one_row_units:  # callers give each (row, column) once: cells are unique
         return unit, columns, values
     key = unit.astype(np.int64) * k + columns
@@ -92,12 +93,15 @@ def unit_totals(stage: Stage, rows: np.ndarray, columns: np.ndarray, values: np.
     return cells // k, cells % k, np.bincount(inverse, weights=values)
 
 
-def stage_variance(stage: Stage, rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
+def stage_variance(stage: Stage, rows: np.ndarray | None, columns: np.ndarray, values: np.ndarray,
                    k: int, lonely: str) -> np.ndarray:
     """(k,) variance contributed by one stage."""
     units, cols, totals = unit_totals(stage, rows, columns, values, k)
     n_groups = len(stage.n_units)
-    cell = stage.unit_group[units].astype(np.int64) * k + cols
+    # With every record a unit, in order, a unit's stratum is its record's.
+    whole = rows is None and stage.one_row_units
+    group = stage.group if whole else stage.unit_group[units]
+    cell = group if k == 1 else group.astype(np.int64) * k + cols
     size = n_groups * k
     n = np.repeat(stage.n_units.astype(float), k)
     mean = np.bincount(cell, weights=totals, minlength=size) / n
@@ -148,15 +152,16 @@ def check_lonely(stages: tuple[Stage, ...], lonely: str, has_fpc: bool) -> None:
 
 
 def linearised_variance(stages: tuple[Stage, ...], has_fpc: bool, lonely: str,
-                        rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
+                        rows: np.ndarray | None, columns: np.ndarray, values: np.ndarray,
                         k: int) -> np.ndarray:
-    """(k,) design variance of the column totals of a sparse score matrix.
+    """(k,) design variance of the column totals of a sparse score matrix (``rows``
+    None: one value per record, in order).
 
     Later stages count only when population sizes are known at every stage (without
     them the ultimate-cluster variance of the first stage is the estimate, as in R).
     """
     check_lonely(stages, lonely, has_fpc)
-    rows = np.asarray(rows, dtype=np.int64)
+    rows = None if rows is None else np.asarray(rows, dtype=np.int64)
     columns = np.asarray(columns, dtype=np.int64)
     values = np.asarray(values, dtype=float)
     total = np.zeros(k)
