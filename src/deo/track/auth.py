@@ -88,9 +88,13 @@ def sign_in(engine: Engine, email: str, password: str, address: str = "") -> str
                                     "{minutes} minutes").format(
                 email=email, minutes=int(THROTTLE_WINDOW.total_seconds() // 60)))
         user = conn.execute(select(USERS).where(USERS.c.email == email)).mappings().first()
-        if not _verified(user, password):
+        verified = _verified(user, password)
+        if not verified:
+            # Committed on its own: the refusal below must not roll the count back.
             conn.execute(insert(FAILURES).values(email=email, address=address[:64], at=now))
-            raise PermissionDenied(_("wrong e-mail address or password"))
+    if not verified:
+        raise PermissionDenied(_("wrong e-mail address or password"))
+    with engine.begin() as conn:
         if _hasher.check_needs_rehash(user["password_hash"]):
             conn.execute(update(USERS).where(USERS.c.id == user["id"]).values(
                 password_hash=_hasher.hash(password)))
