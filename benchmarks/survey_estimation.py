@@ -63,9 +63,9 @@ cat(sprintf('%.3f\\n', elapsed))
 
 def make_sample(rows: int, seed: int = 1) -> pd.DataFrame:
     """About ``rows`` sampled businesses (the register is sized to give that many)."""
-    register = business_register(int(rows / 0.42) + 50, seed=seed, districts=500)
+    register = business_register(int(rows / 0.4155) + 50, seed=seed, districts=500)
     sample = draw_sample(register, SampleSpec(fractions=(0.35, 0.6, 1.0)), seed=seed + 1)
-    return sample.head(rows) if len(sample) > rows else sample
+    return sample
 
 
 def run_deo(sample: pd.DataFrame) -> tuple[float, dict[tuple[str, str, str], tuple]]:
