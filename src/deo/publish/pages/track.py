@@ -137,7 +137,7 @@ def strategy_list(request: Request, lang: str) -> HTMLResponse:
 @router.get("/{lang}/track/{code}", response_class=HTMLResponse)
 def strategy_page(request: Request, lang: str, code: str,
                   days: int = Query(90, ge=1, le=3650),
-                  weighted: bool = False) -> HTMLResponse:
+                  weighted: bool = False, message: str = "") -> HTMLResponse:
     """The dashboard and public accountability page of a strategy."""
     lang = _lang(lang)
     engine = request.app.state.store.engine
@@ -186,7 +186,8 @@ def strategy_page(request: Request, lang: str, code: str,
             "targets": target_chart(targets, {"baseline": _("Baseline"), "target": _("Target"),
                                               "actual": _("Latest actual")}),
         },
-        "plotly_url": PLOTLY_URL, "today": today, **_context(request, lang),
+        "plotly_url": PLOTLY_URL, "today": today, "message": message,
+        "can_edit": allowed(who, "edit_plan"), **_context(request, lang),
     })
 
 
@@ -349,6 +350,86 @@ def post_comment(request: Request, lang: str, code: str, measure_code: str,
     except DeoError as exc:
         return _refused(request, lang, code, measure_code, exc)
     return _back(lang, code, measure_code, _t(lang)("Comment added."))
+
+
+# -- import and reports -------------------------------------------------------------
+
+
+@router.get("/{lang}/track/{code}/import", response_class=HTMLResponse)
+def import_form(request: Request, lang: str, code: str, problems: list[str] | None = None,
+                error: str = "", status_code: int = 200) -> HTMLResponse:
+    lang = _lang(lang)
+    found = plan.strategy(request.app.state.store.engine, code, actor(request))
+    return page(request, lang, "track_import.html", {
+        "s": found, "problems": problems or [], "error": error,
+        "can_edit": allowed(actor(request), "edit_plan"),
+        "max_mb": updates.max_evidence_bytes() // 2**20, **_context(request, lang)},
+        status_code=status_code)
+
+
+@router.post("/{lang}/track/{code}/import")
+async def post_import(request: Request, lang: str, code: str, plan_file: UploadFile,
+                      csrf: str = Form("")) -> Response:
+    """A coordinator's upload of an action plan (XLSX or CSV): all rows, or none."""
+    import tempfile
+    from pathlib import Path
+
+    from deo.core import LoadRejected
+    from deo.track.importer import import_plan
+
+    lang = _lang(lang)
+    _ = _t(lang)
+    try:
+        who = check_csrf(request, csrf)
+        limit = updates.max_evidence_bytes()
+        content = await plan_file.read(limit + 1)
+        if len(content) > limit:
+            raise DeoError(_("{name}: the file is over the limit of {mb} MB").format(
+                name=plan_file.filename, mb=limit // 2**20))
+        name = Path(plan_file.filename or "plan.csv").name
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(content)
+            result = import_plan(request.app.state.store.engine, who, code, path)
+    except LoadRejected as exc:
+        return import_form(request, lang, code, [str(p) for p in exc.problems],
+                           _("Nothing was imported: the file has problems."), 422)
+    except DeoError as exc:
+        status = 403 if isinstance(exc, PermissionDenied) else 422
+        return import_form(request, lang, code, None, str(exc), status)
+    message = _("{n} measures imported.").format(n=result.measures)
+    return RedirectResponse(f"/{lang}/track/{quote(code)}?message={quote(message)}",
+                            status_code=303)
+
+
+#: Report formats: (writer of bytes, media type).
+REPORT_FORMATS = ("xlsx", "html", "pdf")
+
+
+@router.get("/{lang}/track/{code}/report.{fmt}")
+def report(request: Request, lang: str, code: str, fmt: str) -> Response:
+    """The progress report as a workbook, a web page or a PDF, in the page's language."""
+    import tempfile
+    from pathlib import Path
+
+    from deo.track import export
+
+    lang = _lang(lang)
+    if fmt not in REPORT_FORMATS:
+        raise NotFoundError(f"no report format {fmt!r}; expected {', '.join(REPORT_FORMATS)}")
+    built = export.progress_report(request.app.state.store, actor(request), code, lang=lang)
+    if fmt == "html":
+        return HTMLResponse(export.render_html(built))
+    if fmt == "pdf":
+        body, media = export.render_pdf(built), "application/pdf"
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "report.xlsx"
+            export.write_xlsx(built, path)
+            body = path.read_bytes()
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{code}-progress.{fmt}"'})
 
 
 @router.get("/track/evidence/{evidence_id}")
