@@ -8,8 +8,8 @@ from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
-import pycountry
 import pyarrow.dataset as ds
+import pycountry
 
 FIELDS = ["declaration_id", "amendment_of", "declaration_date", "regime", "direction",
           "origin", "destination", "hs_code", "hs_version", "declared_value", "currency",
