@@ -10,6 +10,7 @@ from deo.cli import (  # noqa: F401  (register commands)
     query,
     records,
     survey,
+    track,
 )
 from deo.cli.app import app, main
 
