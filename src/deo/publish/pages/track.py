@@ -144,11 +144,8 @@ def strategy_page(request: Request, lang: str, code: str,
     catalogue = get_catalogue()
     who = actor(request)
     found = plan.strategy(engine, code, who)
-    states = dashboard.measure_states(engine, found["id"])
+    states = _labelled(dashboard.measure_states(engine, found["id"]), lang)
     _ = _t(lang)
-    names = {s.id: s.label(lang) for s in statuses().values()}
-    states["status_label"] = states["status"].map(names).fillna(states["status"])
-    states["area_label"] = [n.get(lang) or n["en"] for n in states["policy_area_name"]]
     by_area = dashboard.rates(states, "policy_area", weighted)
     by_area["label"] = by_area["group"].map(dict(zip(states["policy_area"],
                                                      states["area_label"], strict=False)))
@@ -191,6 +188,14 @@ def strategy_page(request: Request, lang: str, code: str,
     })
 
 
+def _labelled(states, lang: str):
+    """Measure states with their status and policy area named in ``lang``."""
+    names = {s.id: s.label(lang) for s in statuses().values()}
+    states["status_label"] = states["status"].map(names).fillna(states["status"])
+    states["area_label"] = [n.get(lang) or n["en"] for n in states["policy_area_name"]]
+    return states
+
+
 def _area_name(catalogue, code: str, lang: str) -> str:
     try:
         return catalogue.area(code).label(lang)
@@ -220,7 +225,7 @@ def measure_page(request: Request, lang: str, code: str, measure_code: str,
     engine = request.app.state.store.engine
     found, row = _measure(request, code, measure_code)
     who = actor(request)
-    states = dashboard.measure_states(engine, found["id"])
+    states = _labelled(dashboard.measure_states(engine, found["id"]), lang)
     state = states[states["id"] == row["id"]].iloc[0].to_dict()
     insider = allowed(who, "read_unpublished")
     stmt = (select(UPDATES, USERS.c.name.label("author"))
