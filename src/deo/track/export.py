@@ -130,8 +130,8 @@ def _with_plan_fields(engine, states: pd.DataFrame) -> pd.DataFrame:
     joined = {role: links[links["role"] == role].groupby("measure_id")["entry"]
               .agg("; ".join) for role in ("supporting", "partner")}
     out = states.merge(plan, on="id", how="left")
-    out["supporting"] = out["id"].map(joined["supporting"]).fillna("")
-    out["partners"] = out["id"].map(joined["partner"]).fillna("")
+    out["supporting"] = [joined["supporting"].get(i, "") for i in out["id"]]
+    out["partners"] = [joined["partner"].get(i, "") for i in out["id"]]
     return out
 
 
