@@ -20,4 +20,5 @@ def assert_parity(ours: dict[str, tuple[float, float]], theirs: pd.DataFrame,
             diff = abs(mine - r_value) / max(abs(r_value), floor)
             worst = max(worst, diff)
             assert diff <= rtol, f"{row.name}: deo {mine!r} vs R {r_value!r}"
+    print(f"parity: {len(theirs)} R estimates, largest relative difference {worst:.1e}")
     return worst

@@ -170,6 +170,7 @@ def test_replicate_weights(run_r, register, stratified, clustered, tmp_path):
     spec = DesignSpec(strata=("stratum",), weights="weight", fpc=("population",))
     design = build_design(data, spec)
     jkn = with_replicates(design, "jkn")
+    jkn_mse = with_replicates(design, "jkn", mse=True)
     boot = with_replicates(design, "bootstrap", replicates=60, seed=7)
     one_stage = build_design(Microdata.from_frame(clustered),
                              DesignSpec(ids=("district",), weights="weight"))
@@ -182,6 +183,7 @@ def test_replicate_weights(run_r, register, stratified, clustered, tmp_path):
         "des0 <- svydesign(ids=~1, strata=~stratum, weights=~weight, fpc=~population, "
         "data=d)\n"
         "des <- as.svrepdesign(des0, type='JKn')\n" + _r_estimates("jkn")
+        + "des <- as.svrepdesign(des0, type='JKn', mse=TRUE)\n" + _r_estimates("jkn-mse")
         + "des <- svrepdesign(data=d, repweights=as.matrix(read.csv('boot.csv')), "
         "weights=~weight, type='bootstrap', combined.weights=TRUE)\n" + _r_estimates("boot")
         + "des <- as.svrepdesign(svydesign(ids=~district, weights=~weight, data=c), "
@@ -191,7 +193,8 @@ def test_replicate_weights(run_r, register, stratified, clustered, tmp_path):
         "maxit=500)\n" + _r_estimates("jkn-raked")
     )
     theirs = run_r(script, tmp_path, sample=stratified, clusters=clustered)
-    ours = {**_ours(jkn, "jkn"), **_ours(boot, "boot"), **_ours(jk1, "jk1"),
+    ours = {**_ours(jkn, "jkn"), **_ours(jkn_mse, "jkn-mse"), **_ours(boot, "boot"),
+            **_ours(jk1, "jk1"),
             **_ours(jkn_calibrated, "jkn-raked")}
     assert_parity(ours, theirs)
     # Supplied replicate weights give what the generated ones give.

@@ -86,13 +86,12 @@ class SurveyDesign:
 
     def subset(self, keep: np.ndarray, weights: np.ndarray | None = None) -> SurveyDesign:
         """A design on the kept records only (their strata and clusters recounted)."""
-        keep = np.asarray(keep, dtype=bool)
-        kept = self.microdata.take(keep)
-        base = self.weights if weights is None else weights
-        design = build_design(kept, self.spec, weights=np.asarray(base)[keep])
         if self.replicates is not None or self.calibrations:
             raise DeoError(_("drop records before calibrating or making replicate weights"))
-        return design
+        keep = np.asarray(keep, dtype=bool)
+        base = self.weights if weights is None else weights
+        return build_design(self.microdata.take(keep), self.spec,
+                            weights=np.asarray(base)[keep])
 
     def design_df(self) -> int:
         """Degrees of freedom: first-stage units minus first-stage strata."""
