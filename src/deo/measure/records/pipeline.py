@@ -31,7 +31,7 @@ from deo.measure.records.contract import (
     typed_columns,
 )
 from deo.measure.records.disclosure import protect
-from deo.measure.records.engines import EngineOptions, Session, connect
+from deo.measure.records.engines import ENGINES, EngineOptions, Session, connect
 from deo.measure.records.observations import observations
 from deo.measure.records.rates import conversion_factors, rates_from_store
 from deo.measure.records.readers import read_records
@@ -181,6 +181,7 @@ def run_recipe(
     observations as one release. ``rates`` (currency, period, value) replaces the store's
     exchange rates (tests, benchmarks); ``store`` defaults to :meth:`Store.open`."""
     started = time.perf_counter()
+    ENGINES.get(engine)  # an unknown engine is the first thing to hear about
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     catalogue = catalogue or get_catalogue()
     reporter = _reporter(reporter or recipe.reporter, catalogue)
