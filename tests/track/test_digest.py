@@ -37,7 +37,7 @@ class Inbox:
     def __init__(self):
         self.received: list[tuple[list[str], EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         parsed = email.message_from_bytes(envelope.content, _class=EmailMessage,
                                           policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), parsed))
@@ -108,8 +108,8 @@ def test_the_digest_reaches_each_recipient_through_smtp(built, smtp_server, monk
     assert "KEN-ECOM M2: Measure M2" in body and "KEN-ECOM M6: Measure M6" in body
     assert "M4" not in body  # another agency's measure
     cbk = got["fp@cbk.example"].get_content()
-    assert "due {}, 160 days late; status: Not started".format(
-        (scenario.TODAY - timedelta(days=100)).isoformat()) in cbk
+    due = (scenario.TODAY - timedelta(days=100)).isoformat()
+    assert f"due {due}, 160 days late; status: Not started" in cbk
     assert "M2" not in cbk
     summary = got["coord@moti.example"]
     assert summary["Subject"] == "Tracker digest: 2 overdue, 4 without an update for 30 days"
