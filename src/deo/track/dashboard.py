@@ -93,7 +93,9 @@ def rates(states: pd.DataFrame, by: str | None = None, by_priority: bool = False
 
 def rate_over_time(engine: Engine, strategy_id: int, ends: list[date],
                    by_priority: bool = False) -> pd.DataFrame:
-    """The implementation rate at the end of each day in ``ends`` (e.g. month ends)."""
+    """The implementation rate at the end of each day in ``ends`` (ascending; e.g. month
+    ends). Each measure's state on a day is its latest validated update reported by
+    then; a measure without one is not started."""
     stmt = (select(UPDATES.c.measure_id, UPDATES.c.status, UPDATES.c.percent,
                    UPDATES.c.submitted_at)
             .join(MEASURES, MEASURES.c.id == UPDATES.c.measure_id)
@@ -105,17 +107,28 @@ def rate_over_time(engine: Engine, strategy_id: int, ends: list[date],
         measures = pd.DataFrame(conn.execute(
             select(MEASURES.c.id, MEASURES.c.priority)
             .where(MEASURES.c.strategy_id == strategy_id)).all(), columns=["id", "priority"])
+    if not ends:
+        return pd.DataFrame(columns=["date", "rate"])
     known = statuses()
     weights = priority_weights(measures["priority"]) if by_priority else np.ones(len(measures))
-    updates["submitted_at"] = pd.to_datetime(updates["submitted_at"], utc=True)
-    rows = []
-    for end in ends:
-        cutoff = pd.Timestamp(datetime.combine(end, datetime.max.time()), tz=UTC)
-        current = updates[updates["submitted_at"] <= cutoff].groupby("measure_id").last()
-        state = measures.join(current, on="id")
-        progress = progress_values(state["status"].fillna("not_started").to_numpy(),
-                                   state["percent"].astype(float).fillna(0.0).to_numpy(), known)
-        rows.append({"date": end, "rate": rate(progress, weights)})
+    progress = progress_values(updates["status"].to_numpy(),
+                               updates["percent"].astype(float).to_numpy(), known)
+    # Each update counts from the first day in ``ends`` on or after its report: the last
+    # update of a measure within a period, carried forward to later periods.
+    cutoffs = pd.DatetimeIndex([datetime.combine(d, datetime.max.time()) for d in ends],
+                               tz=UTC)
+    stamps = pd.to_datetime(updates["submitted_at"], utc=True)
+    period = cutoffs.searchsorted(stamps, side="left")
+    position = pd.Series(np.arange(len(updates)), dtype=float)
+    inside = period < len(ends)
+    latest = (position[inside].groupby([updates["measure_id"][inside], period[inside]])
+              .last().unstack().reindex(index=measures["id"], columns=range(len(ends)))
+              .ffill(axis=1))
+    picked = latest.to_numpy()
+    table = np.where(np.isnan(picked), 0.0,  # no update yet: not started
+                     progress[np.nan_to_num(picked, nan=0).astype(int)] if len(progress)
+                     else 0.0)
+    rows = [{"date": end, "rate": rate(table[:, k], weights)} for k, end in enumerate(ends)]
     return pd.DataFrame(rows, columns=["date", "rate"])
 
 

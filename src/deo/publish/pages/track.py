@@ -45,6 +45,9 @@ COMMENTS = Comment.__table__
 MILESTONES = Milestone.__table__
 USERS = User.__table__
 LANGS = ("en", "fr", "es", "zh")
+MEASURES_PER_PAGE = 100
+#: Overdue and silent measures listed on the page (all are in the downloads).
+LIST_LIMIT = 50
 
 
 def _lang(lang: str) -> str:
@@ -137,7 +140,8 @@ def strategy_list(request: Request, lang: str) -> HTMLResponse:
 @router.get("/{lang}/track/{code}", response_class=HTMLResponse)
 def strategy_page(request: Request, lang: str, code: str,
                   days: int = Query(90, ge=1, le=3650),
-                  weighted: bool = False, message: str = "") -> HTMLResponse:
+                  weighted: bool = False, message: str = "",
+                  page_number: int = Query(1, alias="page", ge=1)) -> HTMLResponse:
     """The dashboard and public accountability page of a strategy."""
     lang = _lang(lang)
     engine = request.app.state.store.engine
@@ -167,19 +171,26 @@ def strategy_page(request: Request, lang: str, code: str,
                                  targets["indicator"]]
     targets["area_name"] = [_area_name(catalogue, a, lang) for a in targets["area"]]
     overall = dashboard.rates(states, by_priority=weighted)["rate"].iloc[0]
+    late, quiet = dashboard.overdue(states, today), dashboard.silent(states, today, days)
+    # A large plan is listed a page at a time: the page stays light on a slow link.
+    pages = max(1, -(-len(states) // MEASURES_PER_PAGE))
+    page_number = min(page_number, pages)
+    shown = states.iloc[(page_number - 1) * MEASURES_PER_PAGE:page_number * MEASURES_PER_PAGE]
     return page(request, lang, "track_strategy.html", {
         "s": found, "area_name": _area_name(catalogue, found["area"], lang),
-        "overall": overall, "weighted": weighted, "states": states.to_dict("records"),
+        "overall": overall, "weighted": weighted, "states": shown.to_dict("records"),
+        "measure_count": len(states), "pages": pages, "page_number": page_number,
         "by_area": by_area.to_dict("records"), "by_agency": by_agency.to_dict("records"),
         "members": members.to_dict("records") if members is not None else None,
         "over_time": over_time.to_dict("records"),
-        "overdue": dashboard.overdue(states, today).to_dict("records"),
-        "silent": dashboard.silent(states, today, days).to_dict("records"), "days": days,
+        "overdue": late.head(LIST_LIMIT).to_dict("records"), "overdue_count": len(late),
+        "silent": quiet.head(LIST_LIMIT).to_dict("records"), "silent_count": len(quiet),
+        "days": days,
         "targets": targets.to_dict("records"),
         "charts": {
             "areas": rate_bars(by_area, _("Implementation rate (%)")),
             "time": rate_line(over_time, _("Implementation rate (%)")),
-            "timeline": timeline_chart(states),
+            "timeline": timeline_chart(shown),
             "targets": target_chart(targets, {"baseline": _("Baseline"), "target": _("Target"),
                                               "actual": _("Latest actual")}),
         },
