@@ -8,16 +8,12 @@ file's own: readable dates and amounts, and no code twice in the file. Every pro
 collected first; if there is any, :class:`~deo.core.LoadRejected` lists them all, by
 row and column as the user sees them in the spreadsheet (the header is row 1), and
 nothing is written. Otherwise every measure is written in one transaction, each with its
-audit record.
+audit record. Files are read by :mod:`deo.track.sheets` (a reader per file suffix).
 """
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +31,7 @@ from deo.track.plan import (
     known_codes,
     measure_problems,
 )
+from deo.track.sheets import READERS, Rows, cell_amount, cell_date, cell_text, column_key
 
 #: Field -> the column names accepted for it (compared without case, spaces or _ -).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -77,97 +74,11 @@ class ImportResult:
         return len(self.codes)
 
 
-# -- readers: a file suffix -> rows of cells, numbered as the user sees them -------------
-
-Rows = Iterator[tuple[int, list[Any]]]
-
-
-def _read_csv(path: Path, sheet: str | None) -> Rows:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DeoError(_("{file}: not UTF-8 text; save it as \"CSV UTF-8\"").format(
-            file=path.name)) from None
-    first = text.split("\n", 1)[0]
-    # Excel writes ";" where the decimal mark is a comma; headers never hold either.
-    delimiter = max((",", ";", "\t"), key=first.count)
-    yield from enumerate(csv.reader(text.splitlines(), delimiter=delimiter), start=1)
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> Rows:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, data_only=True)  # data_only: a formula's value
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise DeoError(_("{file}: not a readable .xlsx workbook ({error})").format(
-            file=path.name, error=exc)) from None
-    if sheet is not None and sheet not in book.sheetnames:
-        raise DeoError(_("{file}: no sheet {sheet!r}; the sheets are {sheets}").format(
-            file=path.name, sheet=sheet, sheets=", ".join(book.sheetnames)))
-    rows = book[sheet] if sheet else book.worksheets[0]
-    for number, cells in enumerate(rows.iter_rows(values_only=True), start=1):
-        yield number, list(cells)
-
-
-READERS: dict[str, Callable[[Path, str | None], Rows]] = {
-    ".csv": _read_csv, ".txt": _read_csv, ".xlsx": _read_xlsx, ".xlsm": _read_xlsx,
-}
-
-
-# -- cells --------------------------------------------------------------------------
-
-
-def _key(name: Any) -> str:
-    return re.sub(r"[\s_\-]+", " ", str(name or "")).strip().casefold()
-
-
-ALIASES = {_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
-
-
-def _text(value: Any) -> str:
-    """A cell as text; a whole number typed as 12 or 12.0 in Excel reads "12"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value).strip()
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):  # an Excel date cell
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10] if re.match(r"\d{4}-\d\d-\d\dT", text) else text)
-    except ValueError:
-        raise ValueError(_("a date as YYYY-MM-DD (or an Excel date cell)")) from None
-
-
-def _amount(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    text = _text(value).replace(" ", "").replace("\u00a0", "")
-    if not text:
-        return None
-    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):  # 1,500,000.00
-        text = text.replace(",", "")
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(_("an amount such as 250000 or 250000.50")) from None
+ALIASES = {column_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
 def _codes(value: Any) -> list[str]:
-    return [part.strip() for part in _text(value).split(LIST_SEPARATOR) if part.strip()]
+    return [part.strip() for part in cell_text(value).split(LIST_SEPARATOR) if part.strip()]
 
 
 def _partner(entry: str) -> tuple[str, str, str]:
@@ -230,12 +141,12 @@ class _Checker:
             AREAS.c.strategy_id == strategy_id).order_by(AREAS.c.position)).all()
         # In the strategy's order, for the list of codes a problem report shows.
         self.known["policy_area"] = {r.code: self.known["policy_area"][r.code] for r in areas}
-        names = {_key(name): r.code for r in areas for name in (r.name or {}).values()}
-        return names | {_key(r.code): r.code for r in areas}  # a code wins over a name
+        names = {column_key(name): r.code for r in areas for name in (r.name or {}).values()}
+        return names | {column_key(r.code): r.code for r in areas}  # a code wins over a name
 
     def problem(self, row: int | None, column: str | None, value: Any, expected: str,
                 rule: str) -> None:
-        shown = None if value is None else _text(value)
+        shown = None if value is None else cell_text(value)
         self.problems.append(Problem(self.file, row, column, shown, expected, rule))
 
     def read(self, rows: Rows) -> tuple[list[MeasureFields], list[str]]:
@@ -245,7 +156,7 @@ class _Checker:
         measures: list[MeasureFields] = []
         first_seen: dict[str, int] = {}
         for number, cells in rows:
-            if not any(_text(c) for c in cells):
+            if not any(cell_text(c) for c in cells):
                 continue  # a blank line between blocks of a matrix
             cells = {name: cells[i] if i < len(cells) else None
                      for name, (i, _header) in columns.items()}
@@ -268,11 +179,11 @@ class _Checker:
         """The header's row number, field -> (position, column name), ignored columns."""
         first = header = None
         for number, cells in rows:
-            names = [_text(c) for c in cells]
+            names = [cell_text(c) for c in cells]
             if not any(names):
                 continue
             first = first or (number, names)
-            if set(REQUIRED) <= {ALIASES.get(_key(n)) for n in names}:
+            if set(REQUIRED) <= {ALIASES.get(column_key(n)) for n in names}:
                 header = (number, names)
                 break
             if number >= HEADER_SEARCH:
@@ -285,7 +196,7 @@ class _Checker:
         columns: dict[str, tuple[int, str]] = {}
         ignored = []
         for position, name in enumerate(names):
-            field_name = ALIASES.get(_key(name))
+            field_name = ALIASES.get(column_key(name))
             if field_name is None:
                 if name:
                     ignored.append(name)
@@ -310,16 +221,17 @@ class _Checker:
                 headers: dict[str, str]) -> MeasureFields:
         """The row's measure; every problem of the row is recorded."""
         parsed: dict[str, Any] = {}
-        for name, parse in (("start_date", _date), ("due_date", _date), ("budget", _amount)):
+        for name, parse in (("start_date", cell_date), ("due_date", cell_date),
+                             ("budget", cell_amount)):
             try:
                 parsed[name] = parse(cells.get(name))
             except ValueError as exc:
                 parsed[name] = None  # reported here; the other rules still run
                 self.problem(row, headers[name], cells.get(name), str(exc), "format")
-        text = {name: _text(cells.get(name)) for name in COLUMNS}
+        text = {name: cell_text(cells.get(name)) for name in COLUMNS}
         fields = MeasureFields(
             code=text["code"], title=text["title"], description=text["description"],
-            policy_area=self.area_names.get(_key(text["policy_area"]), text["policy_area"]),
+            policy_area=self.area_names.get(column_key(text["policy_area"]), text["policy_area"]),
             lead_agency=self._organisation(text["lead_agency"]),
             objective=self.objectives.get(text["objective"].casefold(), text["objective"])
             or None,
