@@ -6,5 +6,5 @@ Modules: :mod:`.schema` (tables), :mod:`.config` (statuses, default policy areas
 throttling), :mod:`.audit`, :mod:`.plan` (strategies and measures), :mod:`.updates`
 (report, validate, return, comment), :mod:`.progress` (implementation rates, a pure
 kernel), :mod:`.dashboard` (rates and lists read from the store), :mod:`.importer`,
-:mod:`.export`, :mod:`.digest` and :mod:`.demo`.
+:mod:`.sheets` (reading plan files), :mod:`.export`, :mod:`.digest` and :mod:`.demo`.
 """
