@@ -74,6 +74,17 @@ def observations(message) -> dict[tuple, float]:
     return out
 
 
+def business_ict_dimensions() -> list[str]:
+    """The key of BUSINESS_ICT as the catalogue defines it: indicator, area, then every
+    breakdown a business-ICT indicator allows, alphabetically."""
+    from deo.catalogue import get_catalogue
+
+    allowed = {d for i in get_catalogue().indicators.values() if i.topic == "business-ict"
+               for d in i.breakdowns}
+    assert {"SIZE_CLASS", "ACTIVITY"} <= allowed
+    return ["INDICATOR", "REF_AREA", *sorted(allowed)]
+
+
 # -- sdmx1's Client over HTTP ------------------------------------------------------
 
 
@@ -154,9 +165,9 @@ def test_total_code_selects_undisaggregated_rows_only(client):
 def test_a_flow_holds_only_its_topics_indicators(client):
     ict = csv_rows(client, "ICT_ACCESS/all")
     assert set(ict["INDICATOR"]) == {"IT_NET_USER_ZS", "IT_CEL_SETS_P2"}
-    business = csv_rows(client, "DEO,BUSINESS_ICT,1.0/B3.....")
-    assert list(business.columns[:7]) == ["DATAFLOW", "INDICATOR", "REF_AREA", "ACTIVITY",
-                                          "INTERNET_ACCESS", "INTERNET_ACTIVITY", "SIZE_CLASS"]
+    dims = business_ict_dimensions()
+    business = csv_rows(client, "DEO,BUSINESS_ICT,1.0/B3" + "." * (len(dims) - 1))
+    assert list(business.columns[1:len(dims) + 1]) == dims
     assert business.iloc[0]["SIZE_CLASS"] == "10-49" and business.iloc[0]["ACTIVITY"] == "_T"
 
 
@@ -241,9 +252,11 @@ def test_references_follow_sdmx_rest(client):
     assert set(with_lists.codelist) == {"CL_INDICATOR_ICT_ACCESS", "CL_AREA", "CL_AGE",
                                         "CL_SEX", "CL_URBANISATION", "CL_OBS_STATUS"}
     assert "CS_DEO" in with_lists.concept_scheme and not with_lists.dataflow
+    users = structure(client, "codelist/DEO/CL_SERVICE", references="parents")
+    assert set(users.structure) == {"DIGITAL_TRADE"}  # the only topic with EBOPS services
     users = structure(client, "codelist/DEO/CL_SEX", references="parents")
     assert {"ICT_ACCESS", "FINANCE", "POPULATION"} <= set(users.structure)
-    assert "BUSINESS_ICT" not in users.structure
+    assert "DIGITAL_TRADE" not in users.structure
 
 
 def test_structure_does_not_depend_on_the_data(tmp_path):
@@ -252,9 +265,8 @@ def test_structure_does_not_depend_on_the_data(tmp_path):
     empty = TestClient(create_app(Store.open(f"sqlite:///{tmp_path / 'empty.sqlite'}")))
     message = structure(empty, "dataflow/DEO/BUSINESS_ICT/latest", references="all")
     dsd = message.structure["BUSINESS_ICT"]
-    assert [d.id for d in dsd.dimensions.components] == [
-        "INDICATOR", "REF_AREA", "ACTIVITY", "INTERNET_ACCESS", "INTERNET_ACTIVITY",
-        "SIZE_CLASS", "TIME_PERIOD"]
+    assert [d.id for d in dsd.dimensions.components] == [*business_ict_dimensions(),
+                                                         "TIME_PERIOD"]
 
 
 @pytest.mark.parametrize(("path", "status"), [

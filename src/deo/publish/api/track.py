@@ -5,9 +5,10 @@ in ``X-CSRF-Token``. A refused write is 403, a stale edit 409, a bad field 422."
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -22,6 +23,8 @@ router = APIRouter(prefix="/track", tags=["tracker"])
 UPDATES = StatusUpdate.__table__
 COMMENTS = Comment.__table__
 USERS = User.__table__
+#: A record id in a path: a database integer.
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CSRF = Header(None, alias="X-CSRF-Token", description="The session's CSRF token.")
 BY = ("policy_area", "lead_agency", "member_area")
 
@@ -123,7 +126,7 @@ def targets(request: Request, code: str) -> dict:
 
 
 @router.get("/measures/{measure_id}", summary="A measure with its updates")
-def get_measure(request: Request, measure_id: int) -> dict:
+def get_measure(request: Request, measure_id: RecordId) -> dict:
     engine = _engine(request)
     row = plan.measure(engine, measure_id)
     actor = _actor(request)
@@ -248,7 +251,7 @@ class MeasureChange(BaseModel):
 
 
 @router.patch("/measures/{measure_id}", summary="Edit a measure (409 if changed meanwhile)")
-def edit_measure(request: Request, measure_id: int, body: MeasureChange,
+def edit_measure(request: Request, measure_id: RecordId, body: MeasureChange,
                  csrf: str | None = CSRF) -> dict:
     actor = check_csrf(request, csrf)
     changes = dict(body.changes)
@@ -271,7 +274,7 @@ class UpdateIn(BaseModel):
 
 @router.post("/measures/{measure_id}/updates", status_code=201,
              summary="Submit a status update (focal points: their agency's measures)")
-def submit_update(request: Request, measure_id: int, body: UpdateIn,
+def submit_update(request: Request, measure_id: RecordId, body: UpdateIn,
                   csrf: str | None = CSRF) -> dict:
     actor = check_csrf(request, csrf)
     return {"id": updates.submit_update(_engine(request), actor, measure_id, body.status,
@@ -284,7 +287,7 @@ class Review(BaseModel):
 
 
 @router.post("/updates/{update_id}/review", summary="Validate or return an update")
-def review(request: Request, update_id: int, body: Review, csrf: str | None = CSRF) -> dict:
+def review(request: Request, update_id: RecordId, body: Review, csrf: str | None = CSRF) -> dict:
     actor = check_csrf(request, csrf)
     updates.review_update(_engine(request), actor, update_id, body.validate_update,
                           body.comment)
@@ -296,7 +299,8 @@ class CommentIn(BaseModel):
 
 
 @router.post("/measures/{measure_id}/comments", status_code=201, summary="Comment on a measure")
-def comment(request: Request, measure_id: int, body: CommentIn, csrf: str | None = CSRF) -> dict:
+def comment(request: Request, measure_id: RecordId, body: CommentIn,
+            csrf: str | None = CSRF) -> dict:
     actor = check_csrf(request, csrf)
     return {"id": updates.add_comment(_engine(request), actor, measure_id, body.text)}
 

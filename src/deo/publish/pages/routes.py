@@ -99,9 +99,13 @@ def indicator(request: Request, lang: Lang, code: str,
         latest = frame.sort_values("period").groupby("area").tail(1)
         latest = latest.sort_values("value" if sort == "value" else "area",
                                     ascending=sort != "value")
+    status_names = catalogue.codelists["OBS_STATUS"].codes
     rows = [{"area": r.area, "name": catalogue.areas[r.area].label(lang)
              if r.area in catalogue.areas else r.area, "period": r.period, "value": r.value,
-             "status": r.status} for r in latest.itertuples()]
+             "status": r.status,
+             # Estimates flagged by quality rules (U low reliability, Q suppressed) say so.
+             "status_label": status_names[r.status].label(lang)
+             if r.status in status_names else r.status} for r in latest.itertuples()]
     sources = sorted(set(frame["source"])) if not frame.empty else []
     # The chart: the areas with the most recent values, up to eight lines.
     shown = [r["area"] for r in rows[:CHART_LINES]]

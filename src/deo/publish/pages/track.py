@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -46,6 +46,8 @@ MILESTONES = Milestone.__table__
 USERS = User.__table__
 LANGS = ("en", "fr", "es", "zh")
 MEASURES_PER_PAGE = 100
+#: The largest id a path accepts (a database integer).
+ID_MAX = 2**31 - 1
 #: Overdue and silent measures listed on the page (all are in the downloads).
 LIST_LIMIT = 50
 
@@ -313,7 +315,8 @@ async def post_update(request: Request, lang: str, code: str, measure_code: str,
 
 
 @router.post("/{lang}/track/{code}/measures/{measure_code}/review/{update_id}")
-def post_review(request: Request, lang: str, code: str, measure_code: str, update_id: int,
+def post_review(request: Request, lang: str, code: str, measure_code: str,
+                update_id: int = Path(ge=1, le=ID_MAX),
                 decision: str = Form(...), comment: str = Form(""),
                 csrf: str = Form("")) -> Response:
     lang = _lang(lang)
@@ -449,7 +452,7 @@ def report(request: Request, lang: str, code: str, fmt: str) -> Response:
 
 
 @router.get("/track/evidence/{evidence_id}")
-def evidence(request: Request, evidence_id: int) -> Response:
+def evidence(request: Request, evidence_id: int = Path(ge=1, le=ID_MAX)) -> Response:
     """An evidence file: to signed-in users, and to the public once its update is
     validated in a published strategy."""
     engine = request.app.state.store.engine
