@@ -147,9 +147,9 @@ def run_sql(folder: Path, cores: int | None) -> pd.DataFrame:
     con = duckdb.connect()
     if cores:
         con.execute(f"SET threads = {int(cores)}")
-    factors = conversion_factors(monthly_rates(2024, 0), "USD", 3)  # noqa: F841 (used by SQL)
+    factors = conversion_factors(monthly_rates(2024, 0), "USD", 3)
     codes = code_tables()
-    chapters = pd.DataFrame({"chapter": list(codes.chapters),  # noqa: F841 (used by SQL)
+    chapters = pd.DataFrame({"chapter": list(codes.chapters),
                              "product": list(codes.chapters.values())})
     con.register("factors", factors)
     con.register("chapters", chapters)
@@ -281,9 +281,9 @@ def main() -> None:
             for name, cores in runs:
                 label = f"{name} ({cores} cores)" if cores else name
                 results[label] = result = contender(name, folder, cores, work)
+                speed = rows / result["seconds"]
                 print(f"{rows:>11,} rows  {label:<22} {result['seconds']:8.1f} s "
-                      f"{rows / result['seconds']:>12,.0f} rows/s  peak {result['peak_mb']:7,.0f} MB",
-                      flush=True)
+                      f"{speed:>12,.0f} rows/s  peak {result['peak_mb']:7,.0f} MB", flush=True)
             reference = results["duckdb-sql"]["totals"]
             for label, result in results.items():  # the same aggregates, or the race is void
                 pd.testing.assert_frame_equal(result["totals"][reference.columns], reference,
