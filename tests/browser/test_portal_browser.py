@@ -5,19 +5,11 @@ test-artifacts/."""
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-if CHROMIUM is None:
-    pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)",
-                allow_module_level=True)
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ROWS = """indicator,area,period,value
 IT.NET.USER.ZS,KEN,2021,29.5
 IT.NET.USER.ZS,KEN,2022,32.75
@@ -39,24 +31,7 @@ def portal(tmp_path_factory, serve):
     return serve(create_app(store))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield chromium
-        chromium.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def test_search_then_country_profile(portal, browser):
+def test_search_then_country_profile(portal, browser, shot):
     page = browser.new_page(locale="en-US")
     page.goto(portal + "/")
     assert page.url.endswith("/en/")
@@ -75,7 +50,7 @@ def test_search_then_country_profile(portal, browser):
     [("中文", "数字经济观察站", "指标"), ("Français", "Observatoire de l’économie numérique",
                                          "Indicateurs")],
 )
-def test_language_switcher(portal, browser, label, heading, nav):
+def test_language_switcher(portal, browser, label, heading, nav, shot):
     page = browser.new_page(locale="en-US")
     page.goto(portal + "/en/")
     page.click(f"text={label}")
@@ -94,7 +69,7 @@ def test_csv_download_from_an_indicator_page(portal, browser):
     assert set(frame["area"]) == {"KEN", "UGA"}
 
 
-def test_chart_loads_on_request_from_this_server(portal, browser):
+def test_chart_loads_on_request_from_this_server(portal, browser, shot):
     page = browser.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -107,7 +82,7 @@ def test_chart_loads_on_request_from_this_server(portal, browser):
     shot(page, "indicator-chart")
 
 
-def test_world_map_renders_offline(portal, browser):
+def test_world_map_renders_offline(portal, browser, shot):
     from deo.publish.pages.assets import map_available
 
     if not map_available():

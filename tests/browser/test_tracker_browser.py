@@ -6,18 +6,9 @@ on another agency's measure. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-if CHROMIUM is None:
-    pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)",
-                allow_module_level=True)
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct horse battery"
 PLAN = """code,title,policy area,lead agency,priority,start date,due date
 A1,Fibre to county offices,ICT,ICTA,high,2025-01-01,2027-12-31
@@ -48,20 +39,6 @@ def portal(tmp_path_factory, serve):
     return serve(create_app(store)), folder
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def sign_in(browser, url: str, email: str):
     page = browser.new_context().new_page()
     page.goto(url + "/en/login?next=/en/track/TEST")
@@ -76,7 +53,7 @@ def rate(page) -> str:
     return re.sub(r"\s", "", page.locator("p.big strong").inner_text())
 
 
-def test_import_report_validate_publish(portal, browser):
+def test_import_report_validate_publish(portal, browser, shot):
     url, folder = portal
     coordinator = sign_in(browser, url, "coord@x.org")
     coordinator.click("text=Import an action plan")

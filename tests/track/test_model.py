@@ -109,9 +109,8 @@ def test_rate_over_time_uses_report_dates(tracker):
         updates.review_update(engine, people["coord"], update_id, True)
     ends = dashboard.month_ends(date(2024, 2, 1), date(2024, 7, 15))
     assert ends[0] == date(2024, 2, 29) and ends[-1] == date(2024, 7, 15)
-    timeline = dict(zip(dashboard.rate_over_time(engine, strategy_id, ends)["date"],
-                        dashboard.rate_over_time(engine, strategy_id, ends)["rate"],
-                        strict=True))
+    over_time = dashboard.rate_over_time(engine, strategy_id, ends)
+    timeline = dict(zip(over_time["date"], over_time["rate"], strict=True))
     assert timeline[date(2024, 2, 29)] == 0.0
     assert timeline[date(2024, 3, 31)] == pytest.approx(0.4 / 4)
     assert timeline[date(2024, 6, 30)] == pytest.approx(1 / 4)

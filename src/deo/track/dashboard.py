@@ -29,11 +29,12 @@ TARGETS = Target.__table__
 CLOSED = ("completed", "cancelled")
 
 
-def measure_states(engine: Engine, strategy_id: int) -> pd.DataFrame:
+def measure_states(engine: Engine, strategy_id: int,
+                   measure_id: int | None = None) -> pd.DataFrame:
     """One row per measure with its plan fields and its current state: ``status``,
     ``percent``, ``progress`` (0-1, NaN if excluded), ``reported_at`` (of the validated
     update counted), ``last_update_at`` (latest update in any state), ``pending`` (updates
-    awaiting validation)."""
+    awaiting validation). ``measure_id`` reads that one measure only."""
     latest = (
         select(UPDATES.c.measure_id, UPDATES.c.status, UPDATES.c.percent,
                UPDATES.c.submitted_at.label("reported_at"),
@@ -63,6 +64,8 @@ def measure_states(engine: Engine, strategy_id: int) -> pd.DataFrame:
         .where(MEASURES.c.strategy_id == strategy_id)
         .order_by(AREAS.c.position, MEASURES.c.code)
     )
+    if measure_id is not None:
+        stmt = stmt.where(MEASURES.c.id == measure_id)
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(stmt).mappings().all(),
                              columns=[c.name for c in stmt.selected_columns])

@@ -21,6 +21,22 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+#: A user-fixable error -> its HTTP status and title (anything else of ours is 422).
+STATUSES: dict[type[DeoError], tuple[int, str]] = {
+    TooManyAttempts: (429, "Too Many Requests"),
+    PermissionDenied: (403, "Forbidden"),
+    Conflict: (409, "Conflict"),
+    DeoError: (422, "Unprocessable Content"),
+}
+
+
+def _answer(status: int, title: str):
+    async def handler(_request: Request, exc: Exception) -> JSONResponse:
+        return problem(status, title, str(exc))
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into problem details."""
 
@@ -34,21 +50,9 @@ def install(app: FastAPI) -> None:
         return page(request, lang if lang in ("en", "fr", "es", "zh") else "en",
                     "not_found.html", {"detail": str(exc)}, status_code=404)
 
-    @app.exception_handler(TooManyAttempts)
-    async def throttled(_request: Request, exc: TooManyAttempts) -> JSONResponse:
-        return problem(429, "Too Many Requests", str(exc))
-
-    @app.exception_handler(PermissionDenied)
-    async def forbidden(_request: Request, exc: PermissionDenied) -> JSONResponse:
-        return problem(403, "Forbidden", str(exc))
-
-    @app.exception_handler(Conflict)
-    async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
-        return problem(409, "Conflict", str(exc))
-
-    @app.exception_handler(DeoError)
-    async def bad_request(_request: Request, exc: DeoError) -> JSONResponse:
-        return problem(422, "Unprocessable Content", str(exc))
+    # Most specific first: Starlette picks the handler by the exception's class hierarchy.
+    for kind, (status, title) in STATUSES.items():
+        app.add_exception_handler(kind, _answer(status, title))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from deo.core import DeoError
 from deo.publish.api.output import records
-from deo.publish.session import check_csrf, close_session, open_session, signed_in
+from deo.publish.session import actor, check_csrf, close_session, open_session, signed_in
 from deo.track import auth, dashboard, plan, updates
 from deo.track.access import allowed
 from deo.track.schema import Comment, StatusUpdate, User
@@ -69,21 +69,16 @@ def _engine(request: Request):
     return request.app.state.store.engine
 
 
-def _actor(request: Request):
-    session = signed_in(request)
-    return session[0] if session else None
-
-
 @router.get("/strategies", summary="Strategies (the public sees the published ones)")
 def list_strategies(request: Request) -> dict:
-    rows = plan.strategies(_engine(request), _actor(request))
+    rows = plan.strategies(_engine(request), actor(request))
     return {"data": records(pd.DataFrame(rows)) if rows else [], "count": len(rows)}
 
 
 @router.get("/strategies/{code}", summary="A strategy with its policy areas and rates")
 def get_strategy(request: Request, code: str, weighted: bool = False) -> dict:
     engine = _engine(request)
-    found = plan.strategy(engine, code, _actor(request))
+    found = plan.strategy(engine, code, actor(request))
     states = dashboard.measure_states(engine, found["id"])
     overall = dashboard.rates(states, by_priority=weighted)
     return {
@@ -98,7 +93,7 @@ def get_strategy(request: Request, code: str, weighted: bool = False) -> dict:
 @router.get("/strategies/{code}/measures", summary="Measures with their current state")
 def list_measures(request: Request, code: str) -> dict:
     engine = _engine(request)
-    found = plan.strategy(engine, code, _actor(request))
+    found = plan.strategy(engine, code, actor(request))
     states = dashboard.measure_states(engine, found["id"])
     states = states.drop(columns=["policy_area_name"]).assign(
         start_date=states["start_date"].astype(str), due_date=states["due_date"].astype(str),
@@ -110,7 +105,7 @@ def list_measures(request: Request, code: str) -> dict:
 @router.get("/strategies/{code}/timeline", summary="Implementation rate at each month end")
 def timeline(request: Request, code: str, weighted: bool = False) -> dict:
     engine = _engine(request)
-    found = plan.strategy(engine, code, _actor(request))
+    found = plan.strategy(engine, code, actor(request))
     ends = dashboard.month_ends(date(found["start_year"], 1, 1),
                                 min(date.today(), date(found["end_year"], 12, 31)))
     frame = dashboard.rate_over_time(engine, found["id"], ends, weighted)
@@ -119,7 +114,7 @@ def timeline(request: Request, code: str, weighted: bool = False) -> dict:
 
 @router.get("/strategies/{code}/targets", summary="Indicator targets against actuals")
 def targets(request: Request, code: str) -> dict:
-    found = plan.strategy(_engine(request), code, _actor(request))
+    found = plan.strategy(_engine(request), code, actor(request))
     frame = dashboard.targets_with_actuals(_engine(request), request.app.state.store,
                                            found["id"])
     return {"data": records(frame), "count": len(frame)}
@@ -129,13 +124,13 @@ def targets(request: Request, code: str) -> dict:
 def get_measure(request: Request, measure_id: RecordId) -> dict:
     engine = _engine(request)
     row = plan.measure(engine, measure_id)
-    actor = _actor(request)
+    reader = actor(request)
     strategy_code = _strategy_code(engine, row["strategy_id"])
-    plan.strategy(engine, strategy_code, actor)  # 404 for the public if unpublished
+    plan.strategy(engine, strategy_code, reader)  # 404 for the public if unpublished
     stmt = select(UPDATES.c.id, UPDATES.c.status, UPDATES.c.percent, UPDATES.c.narrative,
                   UPDATES.c.links, UPDATES.c.submitted_at, UPDATES.c.state,
                   UPDATES.c.review_comment).where(UPDATES.c.measure_id == measure_id)
-    if not allowed(actor, "read_unpublished"):
+    if not allowed(reader, "read_unpublished"):
         stmt = stmt.where(UPDATES.c.state == "validated")
     with engine.connect() as conn:
         history = pd.DataFrame(conn.execute(stmt.order_by(UPDATES.c.id)).mappings().all(),
@@ -163,8 +158,8 @@ class OrganisationIn(BaseModel):
 
 @router.post("/organisations", status_code=201, summary="Add an organisation")
 def add_organisation(request: Request, body: OrganisationIn, csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    return {"id": plan.add_organisation(_engine(request), actor, body.code, body.name,
+    writer = check_csrf(request, csrf)
+    return {"id": plan.add_organisation(_engine(request), writer, body.code, body.name,
                                         body.kind, body.area)}
 
 
@@ -178,8 +173,8 @@ class UserIn(BaseModel):
 
 @router.post("/users", status_code=201, summary="Add a user (administrators)")
 def add_user(request: Request, body: UserIn, csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    return {"id": auth.add_user(_engine(request), actor, body.email, body.name, body.password,
+    writer = check_csrf(request, csrf)
+    return {"id": auth.add_user(_engine(request), writer, body.email, body.name, body.password,
                                 body.role, body.organisation)}
 
 
@@ -197,12 +192,12 @@ class StrategyIn(BaseModel):
 
 @router.post("/strategies", status_code=201, summary="Create a strategy")
 def create_strategy(request: Request, body: StrategyIn, csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
+    writer = check_csrf(request, csrf)
     from deo.catalogue import get_catalogue
 
     area = get_catalogue().area(body.area).code
     return {"id": plan.create_strategy(
-        _engine(request), actor, body.code, body.title, area, body.start_year, body.end_year,
+        _engine(request), writer, body.code, body.title, area, body.start_year, body.end_year,
         kind=body.kind, vision=body.vision, goals=body.goals,
         lead_organisation=body.lead_organisation)}
 
@@ -215,34 +210,17 @@ class StrategyChange(BaseModel):
 @router.patch("/strategies/{code}", summary="Publish, withdraw or change a strategy's status")
 def change_strategy(request: Request, code: str, body: StrategyChange,
                     csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    plan.set_strategy(_engine(request), actor, code, published=body.published,
+    writer = check_csrf(request, csrf)
+    plan.set_strategy(_engine(request), writer, code, published=body.published,
                       status=body.status)
-    return plan.strategy(_engine(request), code, actor)
-
-
-class MeasureIn(BaseModel):
-    code: str = Field(min_length=1, max_length=32)
-    title: str = Field(min_length=1)
-    policy_area: str
-    lead_agency: str
-    description: str = ""
-    objective: str | None = None
-    priority: str = "medium"
-    start_date: date | None = None
-    due_date: date | None = None
-    budget: float | None = None
-    currency: str | None = None
-    recommendation: str = ""
-    member_area: str | None = None
-    supporting: list[str] = []
+    return plan.strategy(_engine(request), code, writer)
 
 
 @router.post("/strategies/{code}/measures", status_code=201, summary="Add a measure")
-def add_measure(request: Request, code: str, body: MeasureIn, csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    fields = plan.MeasureFields(**body.model_dump())
-    return {"id": plan.add_measure(_engine(request), actor, code, fields)}
+def add_measure(request: Request, code: str, body: plan.MeasureFields,
+                csrf: str | None = CSRF) -> dict:
+    writer = check_csrf(request, csrf)
+    return {"id": plan.add_measure(_engine(request), writer, code, body)}
 
 
 class MeasureChange(BaseModel):
@@ -253,7 +231,7 @@ class MeasureChange(BaseModel):
 @router.patch("/measures/{measure_id}", summary="Edit a measure (409 if changed meanwhile)")
 def edit_measure(request: Request, measure_id: RecordId, body: MeasureChange,
                  csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
+    writer = check_csrf(request, csrf)
     changes = dict(body.changes)
     for name in ("start_date", "due_date"):
         if isinstance(changes.get(name), str):
@@ -261,7 +239,7 @@ def edit_measure(request: Request, measure_id: RecordId, body: MeasureChange,
                 changes[name] = date.fromisoformat(changes[name])
             except ValueError:
                 raise DeoError(f"{name} {changes[name]!r}: expected YYYY-MM-DD") from None
-    version = plan.edit_measure(_engine(request), actor, measure_id, body.version, changes)
+    version = plan.edit_measure(_engine(request), writer, measure_id, body.version, changes)
     return {"id": measure_id, "version": version}
 
 
@@ -276,8 +254,8 @@ class UpdateIn(BaseModel):
              summary="Submit a status update (focal points: their agency's measures)")
 def submit_update(request: Request, measure_id: RecordId, body: UpdateIn,
                   csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    return {"id": updates.submit_update(_engine(request), actor, measure_id, body.status,
+    writer = check_csrf(request, csrf)
+    return {"id": updates.submit_update(_engine(request), writer, measure_id, body.status,
                                         body.percent, body.narrative, body.links)}
 
 
@@ -288,8 +266,8 @@ class Review(BaseModel):
 
 @router.post("/updates/{update_id}/review", summary="Validate or return an update")
 def review(request: Request, update_id: RecordId, body: Review, csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    updates.review_update(_engine(request), actor, update_id, body.validate_update,
+    writer = check_csrf(request, csrf)
+    updates.review_update(_engine(request), writer, update_id, body.validate_update,
                           body.comment)
     return {"id": update_id, "state": "validated" if body.validate_update else "returned"}
 
@@ -301,8 +279,8 @@ class CommentIn(BaseModel):
 @router.post("/measures/{measure_id}/comments", status_code=201, summary="Comment on a measure")
 def comment(request: Request, measure_id: RecordId, body: CommentIn,
             csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    return {"id": updates.add_comment(_engine(request), actor, measure_id, body.text)}
+    writer = check_csrf(request, csrf)
+    return {"id": updates.add_comment(_engine(request), writer, measure_id, body.text)}
 
 
 class TargetIn(BaseModel):
@@ -317,7 +295,7 @@ class TargetIn(BaseModel):
 
 @router.post("/strategies/{code}/targets", status_code=201, summary="Add an indicator target")
 def add_target(request: Request, code: str, body: TargetIn, csrf: str | None = CSRF) -> dict:
-    actor = check_csrf(request, csrf)
-    return {"id": plan.add_target(_engine(request), actor, code, body.indicator, body.area,
+    writer = check_csrf(request, csrf)
+    return {"id": plan.add_target(_engine(request), writer, code, body.indicator, body.area,
                                   (body.baseline_value, body.baseline_year),
                                   (body.target_value, body.target_year), body.measure_id)}

@@ -238,8 +238,8 @@ def measure_page(request: Request, lang: str, code: str, measure_code: str,
     engine = request.app.state.store.engine
     found, row = _measure(request, code, measure_code)
     who = actor(request)
-    states = _labelled(dashboard.measure_states(engine, found["id"]), lang)
-    state = states[states["id"] == row["id"]].iloc[0].to_dict()
+    state = _labelled(dashboard.measure_states(engine, found["id"], row["id"]), lang) \
+        .iloc[0].to_dict()
     insider = allowed(who, "read_unpublished")
     stmt = (select(UPDATES, USERS.c.name.label("author"))
             .join(USERS, USERS.c.id == UPDATES.c.author_id)
