@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from deo.catalogue import Catalogue
 from deo.core.indicator import sdmx_id
@@ -51,8 +52,10 @@ def flow_id(topic: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", topic).upper()
 
 
+@lru_cache(maxsize=8)
 def dataflows(catalogue: Catalogue) -> dict[str, Dataflow]:
-    """Every topic of the catalogue as a dataflow, by id."""
+    """Every topic of the catalogue as a dataflow, by id (made once per catalogue: every
+    SDMX request needs them; do not modify the answer)."""
     by_topic: dict[str, list] = {}
     for indicator in catalogue.indicators.values():
         by_topic.setdefault(indicator.topic, []).append(indicator)
