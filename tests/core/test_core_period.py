@@ -150,6 +150,29 @@ def test_sorting_mixed_frequencies_follows_start_dates():
     assert ordered == ["2022-12", "2023-Q1", "2023", "2023-Q4", "2024-01", "2024"]
 
 
+# -- daily -----------------------------------------------------------------------------
+
+
+@given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+def test_every_calendar_day_is_a_daily_period_of_one_day(day):
+    p = Period.parse(day.isoformat())
+    assert (p.code, p.freq, p.start, p.end) == (day.isoformat(), "D", day, day)
+    assert p.year == day.year
+
+
+def test_leap_day_only_in_leap_years():
+    assert Period.parse("2024-02-29").start == date(2024, 2, 29)
+    assert Period.parse("2000-02-29").freq == "D"
+    with pytest.raises(PeriodError, match="has no day 29"):
+        Period.parse("1900-02-29")
+
+
+def test_days_sort_inside_their_month():
+    codes = ["2024-02", "2024-01-31", "2024-02-01", "2024-01"]
+    assert [p.code for p in sorted(map(Period.parse, codes))] == [
+        "2024-01", "2024-01-31", "2024-02-01", "2024-02"]  # by start, then end
+
+
 # -- errors ------------------------------------------------------------------------------
 
 
@@ -171,7 +194,13 @@ def test_sorting_mixed_frequencies_follows_start_dates():
         "2023/04",
         "2023-A2",
         "2023.5",
-        "2023-04-01",
+        "2023-02-29",
+        "2024-02-30",
+        "2023-04-31",
+        "2023-04-00",
+        "2023-13-01",
+        "2023-04-1",
+        "0000-01-01",
         "0000",
         "0000-Q1",
         "0000-01",

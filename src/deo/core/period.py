@@ -1,4 +1,5 @@
-"""Reference periods: annual ("2023"), quarterly ("2023-Q2") and monthly ("2023-04")."""
+"""Reference periods: annual ("2023"), quarterly ("2023-Q2"), monthly ("2023-04") and daily
+("2023-04-15", as SDMX writes days; exchange rates are published daily)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from datetime import date
 _ANNUAL = re.compile(r"^(\d{4})(?:-A1)?$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-M?(0[1-9]|1[0-2])$")
+_DAY = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(\d{2})$")
 
-FREQUENCIES = {"A": "annual", "Q": "quarterly", "M": "monthly"}
-EXPECTED = "a period such as 2023, 2023-Q2 or 2023-04"
+FREQUENCIES = {"A": "annual", "Q": "quarterly", "M": "monthly", "D": "daily"}
+EXPECTED = "a period such as 2023, 2023-Q2, 2023-04 or 2023-04-15"
 
 
 class PeriodError(ValueError):
@@ -47,6 +49,13 @@ class Period:
             year, month = int(m.group(1)), int(m.group(2))
             code = f"{year:04d}-{month:02d}"
             return cls(date(year, month, 1), _month_end(year, month), code, "M")
+        if m := _DAY.match(raw):
+            year, month, day = (int(g) for g in m.groups())
+            if not 1 <= day <= calendar.monthrange(year, month)[1]:
+                raise PeriodError(f"{raw!r} is not {EXPECTED} ({year:04d}-{month:02d} has no "
+                                  f"day {day})")
+            start = date(year, month, day)
+            return cls(start, start, start.isoformat(), "D")
         raise PeriodError(f"{raw!r} is not {EXPECTED}")
 
     @property
@@ -54,7 +63,7 @@ class Period:
         return self.start.year
 
     def sdmx(self) -> str:
-        """The SDMX TIME_PERIOD spelling ("2023", "2023-Q2", "2023-04")."""
+        """The SDMX TIME_PERIOD spelling ("2023", "2023-Q2", "2023-04", "2023-04-15")."""
         return self.code
 
     def __str__(self) -> str:

@@ -1,16 +1,21 @@
 """Currency conversion factors from exchange-rate observations held in the store.
 
 Rates are observations of an indicator (``DEO.XR.USD``: units of a currency per US dollar)
-for the area WLD with a ``CURRENCY`` breakdown, monthly (period ``2024-03``) or annual.
-The rule for a record's month m (documented in docs/records.md):
+for the area WLD with a ``CURRENCY`` breakdown, daily (period ``2024-03-15``), monthly
+(``2024-03``) or annual (``2024``). The rule for a record dated d in month m (documented in
+docs/records.md):
 
-1. the rate for month m; else
-2. the latest monthly rate of the ``max_age`` months before m; else
-3. the annual rate of m's year; else
-4. none: the record is rejected as ``no-exchange-rate``.
+1. the daily rate of d; else
+2. the latest daily rate of the ``max_age_days`` days before d (markets close at weekends
+   and on holidays); else
+3. the monthly rate of m; else
+4. the latest monthly rate of the ``max_age`` months before m; else
+5. the annual rate of m's year; else
+6. none: the record is rejected as ``no-exchange-rate``.
 
-The result is a small table (currency, month, factor) that the engine joins to the records:
-value in the target currency = amount x factor.
+The result is a small table that the engine joins to the records: (currency, month,
+factor) when every rate is monthly or annual, (currency, day, factor) as soon as one is
+daily; value in the target currency = amount x factor.
 """
 
 from __future__ import annotations
@@ -38,10 +43,10 @@ def rates_from_store(store, indicator: str, vintage: int | None = None) -> pd.Da
     return out[out["currency"].notna() & out["value"].notna()].reset_index(drop=True)
 
 
-def _monthly(rates: pd.DataFrame) -> tuple[dict[tuple[str, pd.Period], float],
-                                           dict[tuple[str, int], float]]:
-    monthly: dict[tuple[str, pd.Period], float] = {}
-    annual: dict[tuple[str, int], float] = {}
+def _by_frequency(rates: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Checked rates as one wide table (index: start date, columns: currency) per frequency
+    present (``D``, ``M``, ``A``); quarterly rates are not used."""
+    rows: dict[str, list[tuple[pd.Timestamp, str, float]]] = {}
     for currency, period, value in rates[RATE_COLUMNS].itertuples(index=False):
         try:
             parsed = Period.parse(period)
@@ -51,43 +56,58 @@ def _monthly(rates: pd.DataFrame) -> tuple[dict[tuple[str, pd.Period], float],
         if not value > 0:
             raise DeoError(_("exchange rate {currency} {period}: {value} is not a positive rate")
                            .format(currency=currency, period=period, value=value))
-        if parsed.freq == "M":
-            monthly[(currency, pd.Period(parsed.start, "M"))] = float(value)
-        elif parsed.freq == "A":
-            annual[(currency, parsed.year)] = float(value)
-    return monthly, annual
-
-
-def conversion_factors(rates: pd.DataFrame, target: str, max_age: int = 3) -> pd.DataFrame:
-    """(currency, month, factor) for every currency and month the rule above can price,
-    ``month`` being the month's first day. Rates are units of currency per US dollar, so
-    factor = rate(target) / rate(currency); USD is 1 by definition."""
-    monthly, annual = _monthly(rates)
-    currencies = sorted({c for c, _m in monthly} | {c for c, _y in annual} | {"USD"})
-    months = {m for _c, m in monthly} | {
-        pd.Period(f"{y}-{mm:02d}", "M") for _c, y in annual for mm in range(1, 13)
+        rows.setdefault(parsed.freq, []).append(
+            (pd.Timestamp(parsed.start), str(currency), float(value)))
+    return {
+        freq: pd.DataFrame(found, columns=["start", "currency", "rate"])
+        .pivot_table(index="start", columns="currency", values="rate", aggfunc="last")
+        for freq, found in rows.items() if freq in ("D", "M", "A")
     }
-    if not months:
-        return pd.DataFrame({"currency": [], "month": [], "factor": []})
-    first, last = min(months), max(months) + max_age
-    span = pd.period_range(first, last, freq="M")
 
-    def rate(currency: str, month: pd.Period) -> float | None:
-        if currency == "USD":
-            return 1.0
-        for age in range(max_age + 1):
-            found = monthly.get((currency, month - age))
-            if found is not None:
-                return found
-        return annual.get((currency, month.year))
 
-    rows = []
-    for month in span:
-        target_rate = rate(target, month)
-        if target_rate is None:
-            continue
-        for currency in currencies:
-            own = rate(currency, month)
-            if own is not None:
-                rows.append((currency, month.start_time.date(), target_rate / own))
-    return pd.DataFrame(rows, columns=["currency", "month", "factor"])
+def _carried(wide: pd.DataFrame | None, index: pd.DatetimeIndex, freq: str,
+             max_age: int) -> pd.DataFrame:
+    """``wide`` on every step of ``index`` (days or month starts), each missing step taking
+    the latest rate of the ``max_age`` steps before it."""
+    if wide is None:
+        return pd.DataFrame(index=index)
+    full = pd.date_range(min(wide.index.min(), index.min()), index.max(), freq=freq)
+    return wide.reindex(full).ffill(limit=max_age).reindex(index) if max_age else \
+        wide.reindex(index)
+
+
+def conversion_factors(rates: pd.DataFrame, target: str, max_age: int = 3,
+                       max_age_days: int = 7) -> pd.DataFrame:
+    """Factors for every currency and date the rule above can price: columns (currency,
+    month, factor) with ``month`` a month's first day, or (currency, day, factor) when any
+    rate is daily. Rates are units of currency per US dollar, so factor = rate(target) /
+    rate(currency); USD is 1 by definition."""
+    wide = _by_frequency(rates)
+    starts = [w.index.min() for w in wide.values()] + [w.index.max() for w in wide.values()]
+    daily = "D" in wide
+    column = "day" if daily else "month"
+    if not starts:
+        return pd.DataFrame({"currency": [], column: [], "factor": []})
+    annual_end = [w.index.max() + pd.offsets.YearEnd(0) for f, w in wide.items() if f == "A"]
+    last = max([*starts, *annual_end]) + pd.DateOffset(months=max_age)
+    months = pd.date_range(min(starts).to_period("M").start_time, last, freq="MS")
+    monthly = _carried(wide.get("M"), months, "MS", max_age)
+    if "A" in wide:  # the year's rate where no monthly rate is recent enough
+        yearly = wide["A"].reindex(pd.DatetimeIndex(months.year.astype(str) + "-01-01"))
+        monthly = monthly.combine_first(yearly.set_axis(months))
+    if daily:
+        days = pd.date_range(months.min(), months.max() + pd.offsets.MonthEnd(0), freq="D")
+        own = _carried(wide["D"], days, "D", max_age_days)
+        by_month = monthly.reindex(days.to_period("M").start_time).set_axis(days)
+        table = own.combine_first(by_month)
+    else:
+        table = monthly
+    table = table.assign(USD=1.0)
+    if target not in table:
+        return pd.DataFrame({"currency": [], column: [], "factor": []})
+    factors = table.rdiv(table[target], axis=0)
+    long = factors.rename_axis(index=column, columns="currency").stack().dropna()
+    long = long.rename("factor")
+    out = long.reset_index()[["currency", column, "factor"]]
+    out[column] = out[column].dt.date
+    return out.sort_values([column, "currency"], ignore_index=True)

@@ -61,6 +61,7 @@ class Recipe:
     currency: str = "USD"
     rate_indicator: str = "DEO.XR.USD"
     max_rate_age_months: int = 3
+    max_rate_age_days: int = 7
     product: str = "none"
     hs_version: str = "HS2017"
     reporter: str | None = None
@@ -131,6 +132,7 @@ def _build(data: dict[str, Any]) -> Recipe:
         frequency=head.get("frequency", "M"), currency=head.get("currency", "USD"),
         rate_indicator=head.get("rate_indicator", "DEO.XR.USD"),
         max_rate_age_months=int(head.get("max_rate_age_months", 3)),
+        max_rate_age_days=int(head.get("max_rate_age_days", 7)),
         product=head.get("product", "none"), hs_version=head.get("hs_version", "HS2017"),
         reporter=head.get("reporter"), outliers=outliers,
         categories={str(k).strip().casefold(): v for k, v in data.get("categories", {}).items()},

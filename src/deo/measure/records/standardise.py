@@ -99,12 +99,16 @@ def standardise(
 
 def _convert(records: ir.Table, ctx: Context, factors: pd.DataFrame) -> ir.Table:
     """``value`` (float, recipe currency) and ``cents`` (int64, rounded half up), or null
-    where no rate prices the record's currency and month."""
-    table = ctx.lookup(factors.rename(columns={"currency": "_fx_currency", "month": "_fx_month",
+    where no rate prices the record's currency and date. ``factors`` is keyed by ``month``
+    (monthly and annual rates) or by ``day`` (daily rates), see
+    :func:`deo.measure.records.rates.conversion_factors`."""
+    by_day = "day" in factors.columns
+    when = "day" if by_day else "month"
+    table = ctx.lookup(factors.rename(columns={"currency": "_fx_currency", when: "_fx_when",
                                                "factor": "_factor"}))
-    records = records.mutate(_month=records.day.truncate("M"))
+    records = records.mutate(_when=records.day if by_day else records.day.truncate("M"))
     joined = records.left_join(
-        table, [records.currency == table._fx_currency, records._month == table._fx_month]
+        table, [records.currency == table._fx_currency, records._when == table._fx_when]
     )
     records = joined.select(*records.columns, joined._factor)
     factor = ibis.ifelse(records.currency == ctx.recipe.currency, 1.0, records._factor)
