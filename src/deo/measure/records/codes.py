@@ -1,7 +1,7 @@
 """The code lists records are checked and classified against: currencies (ISO 4217), economies
-(ISO 3166-1, alpha-2 spellings mapped to alpha-3), HS chapters and their sections, the ICT
-goods list by HS edition and customs regimes. Read from package data we ship
-(``catalogue/records/codes``) and from the catalogue; no I/O beyond that."""
+(ISO 3166-1, alpha-2 spellings mapped to alpha-3), HS chapters and their sections, the HS 2022
+subheadings, the ICT goods list by HS edition and customs regimes. Read from package data we
+ship (``catalogue/records/codes``) and from the catalogue; no I/O beyond that."""
 
 from __future__ import annotations
 
@@ -44,15 +44,20 @@ class CodeTables:
     ict_goods: dict[tuple[str, str], str]
     #: Customs regime code -> CHANNEL code.
     regimes: dict[str, str]
+    #: HS edition -> all its subheadings, for the editions whose full list we ship (HS2022);
+    #: codes of other editions are checked against :attr:`chapters` only.
+    subheadings: dict[str, frozenset[str]]
 
 
 @cache
-def _static() -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, str]]:
+def _static() -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, str],
+                       dict[str, frozenset[str]]]:
     chapters = {r["chapter"]: r["product"] for r in _rows("hs_chapters.csv")}
     ict = {(r["hs_version"], r["hs6"]): r["product"] for r in _rows("ict_goods.csv")}
     with (CODES_DIR / "customs_regimes.toml").open("rb") as fh:
         regimes = {str(k).upper(): v for k, v in tomllib.load(fh)["regime"].items()}
-    return chapters, ict, regimes
+    subheadings = {"HS2022": frozenset(r["hs6"] for r in _rows("hs2022_subheadings.csv"))}
+    return chapters, ict, regimes, subheadings
 
 
 def code_tables(catalogue: Catalogue | None = None) -> CodeTables:
@@ -63,6 +68,6 @@ def code_tables(catalogue: Catalogue | None = None) -> CodeTables:
     for country in pycountry.countries:
         if country.alpha_3 in alpha3:
             economies.setdefault(country.alpha_2, country.alpha_3)
-    chapters, ict, regimes = _static()
+    chapters, ict, regimes, subheadings = _static()
     currencies = frozenset(c.alpha_3 for c in pycountry.currencies)
-    return CodeTables(currencies, economies, chapters, ict, regimes)
+    return CodeTables(currencies, economies, chapters, ict, regimes, subheadings)
