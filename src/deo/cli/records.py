@@ -129,26 +129,41 @@ def aggregate(
 def generate(
     folder: Path = typer.Argument(..., help="Folder to write the Parquet dataset to."),
     rows: int = typer.Option(1_000_000, "--rows", "-n", help="Rows to write."),
-    year: int = typer.Option(2024, help="Year of the declarations."),
-    reporter: str = typer.Option("CHN", "--reporter", "-r", help="The declaring economy."),
+    record_type: str = typer.Option("customs", "--type", "-t",
+                                    help="Record type: customs, payments or platform."),
+    year: int = typer.Option(2024, help="Year of the records."),
+    reporter: str = typer.Option("CHN", "--reporter", "-r",
+                                 help="The reporting economy, e.g. CHN: the declarant, or "
+                                 "home to most merchants, cardholders, sellers and buyers."),
     seed: int = typer.Option(0, help="Random seed (the same seed gives the same records)."),
 ) -> None:
-    """Write synthetic customs declarations (partitioned Parquet) and their exchange rates."""
+    """Write synthetic records (customs declarations, card payments or platform sales) as
+    Parquet partitioned by month, and their exchange rates."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from deo.measure.records.generate import generate_customs
+    from deo.measure.records.generate import GENERATORS
+    from deo.measure.records.generate import generate as write_records
 
     if rows < 1:
         raise DeoError(_("--rows must be at least 1"))
+    GENERATORS.get(record_type)  # an unknown type is the first thing to hear about
     bars = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                     transient=True, disable=not err.is_terminal)
     with bars:
         task = bars.add_task(_("Generating"), total=rows)
-        done = generate_customs(folder, rows, year=year, reporter=reporter, seed=seed,
-                                progress=lambda n, total: bars.update(task, completed=n))
-    out.print(_("{rows} synthetic declarations in {folder}; exchange rates in {rates} "
-                "(load them with `deo load {rates}`)").format(
-                    rows=done.rows, folder=done.folder, rates=done.rates_path), highlight=False)
+        done = write_records(record_type, folder, rows, year=year, reporter=reporter,
+                             seed=seed, progress=lambda n, total: bars.update(task, completed=n))
+    # One whole sentence per type: translators see each as it is printed.
+    written = {
+        "customs": _("{rows} synthetic declarations in {folder}; exchange rates in {rates} "
+                     "(load them with `deo load {rates}`)"),
+        "payments": _("{rows} synthetic card transactions in {folder}; exchange rates in "
+                      "{rates} (load them with `deo load {rates}`)"),
+        "platform": _("{rows} synthetic platform sales records in {folder}; exchange rates "
+                      "in {rates} (load them with `deo load {rates}`)"),
+    }[done.record_type]
+    out.print(written.format(rows=done.rows, folder=done.folder, rates=done.rates_path),
+              highlight=False)
 
 
 @records_app.command("recipes")
