@@ -128,7 +128,11 @@ def _hs_version(raw: ir.Column, codes: CodeTables) -> ir.StringValue:
 
 def _coded(mapping: dict[str, str]) -> Callable[[ir.Column, CodeTables], ir.StringValue]:
     def typed(raw: ir.Column, codes: CodeTables) -> ir.StringValue:
-        return text(raw).upper().substitute(mapping, else_=ibis.literal("?"))
+        # An empty optional field stays empty (null), not "?": only a present value that
+        # is no known spelling breaks the code list.
+        value = text(raw).upper()
+        return ibis.ifelse(value.isnull(), ibis.null("string"),
+                           value.substitute(mapping, else_=ibis.literal("?")))
 
     return typed
 
