@@ -78,9 +78,9 @@ def check(
             sample["file"] = sample["file"].map(lambda f: "/".join(Path(str(f)).parts[-2:]))
         sample["expected"] = sample["rule"].map(rule_expected())
         key = report.contract.key[0]
-        print_frame(out, sample[[c for c in ("file", key, "column", "value", "expected", "rule")
-                                 if c in sample]], title=_("Rejected records (first {n})")
-                    .format(n=len(sample)))
+        shown = ("file", "row", key, "column", "value", "expected", "rule")
+        print_frame(out, sample[[c for c in shown if c in sample]],
+                    title=_("Rejected records (first {n})").format(n=len(sample)))
         err.print(_("All rejected records, with the rule each broke: {path}")
                   .format(path=report.rejects_path), highlight=False)
 

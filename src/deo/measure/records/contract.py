@@ -22,6 +22,10 @@ CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "catalogue" / "records" / 
 PROBLEM = "_problem"
 #: The column naming the file a record came from (added by the readers).
 FILE_COLUMN = "_file"
+#: The column holding the record's row in its file (added by the readers, int64): in a CSV
+#: file its line counting the header as line 1 (the first record is row 2), in a Parquet
+#: file its 1-based position.
+ROW_COLUMN = "_row"
 
 
 @dataclass(frozen=True)
@@ -119,8 +123,7 @@ def conform(raw: ir.Table, contract: Contract, file: str) -> ir.Table:
         )
     columns = [raw[f.name] if f.name in raw.columns else ibis.null("string").name(f.name)
                for f in contract.fields]
-    if FILE_COLUMN in raw.columns:
-        columns.append(raw[FILE_COLUMN])
+    columns += [raw[c] for c in (FILE_COLUMN, ROW_COLUMN) if c in raw.columns]
     return raw.select(columns)
 
 

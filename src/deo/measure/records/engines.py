@@ -41,6 +41,7 @@ class Session(Protocol):
     con: ibis.BaseBackend
 
     def cache(self, table: ir.Table) -> ir.Table: ...
+    def release_reads(self) -> None: ...
     def lookup(self, frame: pd.DataFrame) -> ir.Table: ...
     def read_csv(self, paths: Sequence[Path]) -> ir.Table: ...
     def read_parquet(self, paths: Sequence[Path]) -> ir.Table: ...
@@ -108,7 +109,20 @@ class _Caching:
     def _register_frame(self, name: str, frame: pd.DataFrame, schema) -> ir.Table:
         return self.con.create_table(name, frame, schema=schema, temp=True, overwrite=True)
 
+    def _cache_read(self, table: ir.Table) -> ir.Table:
+        """``table`` cached until :meth:`release_reads` (a reader's copy of a file)."""
+        cached = self.cache(table)
+        self.__dict__.setdefault("_reads", []).append(cached)
+        return cached
+
+    def release_reads(self) -> None:
+        """Drop the copies readers made of files, once what was read from them is cached."""
+        for cached in self.__dict__.pop("_reads", []):
+            self._cached.remove(cached)
+            cached.release()
+
     def release(self) -> None:
+        self.__dict__.pop("_reads", None)
         for cached in reversed(self.__dict__.pop("_cached", [])):
             cached.release()
 
@@ -127,15 +141,29 @@ class DuckDBSession(_Caching):
         self.con = ibis.duckdb.connect(**config, **options.extra)
 
     def read_csv(self, paths: Sequence[Path]) -> ir.Table:
-        # Text in, typed by the contract: a reader that guesses types would turn a bad
-        # value into a read error instead of a reject.
-        table = self.con.read_csv([str(p) for p in paths], all_varchar=True, header=True,
-                                  filename=True)
-        return table.rename(_file="filename")
+        """Each file numbered on its own (``_row``: the header is line 1), then stacked."""
+        tables = []
+        for path in paths:
+            # Text in, typed by the contract: a reader that guesses types would turn a bad
+            # value into a read error instead of a reject.
+            raw = self.con.read_csv(str(path), all_varchar=True, header=True, filename=True)
+            numbered = raw.rename(_file="filename").mutate(
+                _row=(ibis.row_number().over() + 2).cast("int64"))
+            # DuckDB's CSV reader has no row number, and row_number() OVER () numbers rows as
+            # they arrive. It is sound here: a window with an empty OVER is DuckDB's streaming
+            # window, whose order is fixed (FIXED_ORDER), so DuckDB runs the scan in one
+            # thread, in file order, whatever preserve_insertion_order says. Kept to the scan
+            # and the numbering (a copy, dropped once the checked records are cached), so
+            # that the contract checks still run on all cores.
+            tables.append(self._cache_read(numbered))
+        return _stack(tables, paths)
 
     def read_parquet(self, paths: Sequence[Path]) -> ir.Table:
-        table = self.con.read_parquet(_parquet_files(paths), filename=True)
-        return table.rename(_file="filename")
+        # file_row_number (0-based) comes from the reader's own row-group bookkeeping: free.
+        table = self.con.read_parquet(_parquet_files(paths), filename=True,
+                                      file_row_number=True)
+        return table.rename(_file="filename").mutate(
+            _row=table.file_row_number + 1).drop("file_row_number")
 
     def write_parquet(self, table: ir.Table, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,22 +202,33 @@ class SparkSession_(_Caching):
         # Dates must not move with the machine's time zone, nor partition values be guessed.
         active.conf.set("spark.sql.session.timeZone", "UTC")
         active.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        # CSV line numbers need a file split the same way on every read of it (see
+        # _number_csv_lines); the splits follow the cores at hand unless this is fixed, and
+        # on a cluster executors may come and go between two reads.
+        if active.conf.get("spark.sql.files.minPartitionNum", None) is None:
+            active.conf.set("spark.sql.files.minPartitionNum",
+                            str(active.sparkContext.defaultParallelism))
         self.spark = active
         self.con = ibis.pyspark.connect(active)
 
     def read_csv(self, paths: Sequence[Path]) -> ir.Table:
+        from pyspark.sql import functions as F
+
         frame = self.spark.read.csv([str(p) for p in paths], header=True, inferSchema=False)
-        return self._register(frame)
+        return self._register(_number_csv_lines(self.spark, frame.select(
+            "*", F.input_file_name().alias("_file"))))
 
     def read_parquet(self, paths: Sequence[Path]) -> ir.Table:
+        from pyspark.sql import functions as F
+
         _parquet_files(paths)  # the same errors as DuckDB for a missing or empty folder
         frame = self.spark.read.parquet(*(str(p) for p in paths))
-        return self._register(frame)
+        # _metadata.row_index: the record's 0-based position in its file, from the reader.
+        return self._register(frame.select(
+            "*", F.input_file_name().alias("_file"),
+            (F.col("_metadata.row_index") + 1).alias("_row")))
 
     def _register(self, frame) -> ir.Table:
-        from pyspark.sql.functions import input_file_name
-
-        frame = frame.withColumn("_file", input_file_name())
         name = ibis.util.gen_name("deo_records")
         frame.createOrReplaceTempView(name)
         return self.con.table(name)
@@ -207,6 +246,48 @@ class SparkSession_(_Caching):
         self.release()
         if self._own:  # a session spark-submit or a test made is theirs to stop
             self.spark.stop()
+
+
+def _stack(tables: list[ir.Table], paths: Sequence[Path]) -> ir.Table:
+    """The records of every file as one table; the files must have the same columns (in
+    any order)."""
+    first = tables[0]
+    for table, path in zip(tables[1:], paths[1:], strict=True):
+        if set(table.columns) != set(first.columns):
+            raise DeoError(_("{path}: its columns ({found}) differ from those of {first} "
+                             "({expected}); check files with different columns apart")
+                           .format(path=path, found=", ".join(table.columns[:-2]),
+                                   first=paths[0], expected=", ".join(first.columns[:-2])))
+    return ibis.union(first, *(t.select(*first.columns) for t in tables[1:]))
+
+
+def _number_csv_lines(spark, frame):
+    """``frame`` (a Spark CSV read with ``_file``) with ``_row``, the line of each record in
+    its file (the header is line 1), as DuckDB numbers them.
+
+    Spark's CSV reader has no row index. Each split of a file (``_metadata.file_block_start``)
+    is read in order by one task, and monotonically_increasing_id() counts the records a task
+    reads; so one small aggregation (records and first id per split) gives on the driver,
+    split after split, the line of each split's first record, and a broadcast join numbers
+    every record: RDD.zipWithIndex, without taking rows through Python. The ids are the same
+    in both passes: the same files read the same way (the session fixes the split size) give
+    the same splits and tasks."""
+    from pyspark.sql import functions as F
+
+    frame = frame.select("*", F.col("_metadata.file_block_start").alias("_split"),
+                         F.monotonically_increasing_id().alias("_id"))
+    splits = (frame.groupBy("_file", "_split")
+              .agg(F.count(F.lit(1)).alias("n"), F.min("_id").alias("first")).collect())
+    offsets, seen = [], {}
+    for split in sorted(splits, key=lambda s: (s["_file"], s["_split"])):
+        before = seen.get(split["_file"], 0)
+        offsets.append((split["_file"], split["_split"], before + 2 - split["first"]))
+        seen[split["_file"]] = before + split["n"]
+    shifts = spark.createDataFrame(offsets, "_file string, _split long, _shift long")
+    # A left join: a record is never lost, even were a split missing from the counts.
+    numbered = frame.join(F.broadcast(shifts), ["_file", "_split"], "left")
+    columns = [c for c in frame.columns if c not in ("_file", "_split", "_id")]
+    return numbered.select(*columns, "_file", (F.col("_id") + F.col("_shift")).alias("_row"))
 
 
 ENGINES.register(Engine("duckdb", "DuckDB on this machine (default)", DuckDBSession))

@@ -24,6 +24,7 @@ from deo.measure.records.codes import code_tables
 from deo.measure.records.contract import (
     FILE_COLUMN,
     PROBLEM,
+    ROW_COLUMN,
     Contract,
     conform,
     load_contract,
@@ -65,7 +66,7 @@ class Accounting:
 class CheckReport:
     contract: Contract
     accounting: Accounting
-    sample: pd.DataFrame  # first rejected records: file, column, value, rule
+    sample: pd.DataFrame  # first rejected records: file, row, column, value, rule
     rejects_path: Path | None
 
 
@@ -102,8 +103,9 @@ def _contract_rejects(checked: ir.Table, contract: Contract) -> ir.Table:
     column = bad[PROBLEM].split(":")[1]
     value = ibis.cases(*((column == f.name, bad[f.name].cast("string")) for f in contract.fields),
                        else_=ibis.null("string"))
-    extra = [bad[FILE_COLUMN].name("file")] if FILE_COLUMN in bad.columns else []
-    return bad.select(*extra, rule.name("rule"), column.name("column"), value.name("value"),
+    where = [bad[c].name(name) for c, name in ((FILE_COLUMN, "file"), (ROW_COLUMN, "row"))
+             if c in bad.columns]
+    return bad.select(*where, rule.name("rule"), column.name("column"), value.name("value"),
                       *(bad[f.name].cast("string").name(f.name) for f in contract.fields))
 
 
@@ -112,6 +114,7 @@ def _check(session: Session, paths: Sequence[Path], contract: Contract, catalogu
     """Records marked with the rule they break (cached in the engine), and the counts."""
     raw = conform(read_records(session, paths, format), contract, ", ".join(map(str, paths)))
     checked = session.cache(mark_problems(raw, contract, code_tables(catalogue)))
+    session.release_reads()
     counts = checked.group_by(PROBLEM).aggregate(n=checked.count()).to_pandas()
     accounting = Accounting(rows_read=int(counts["n"].sum()))
     for problem, n in counts.itertuples(index=False):
@@ -145,7 +148,9 @@ def check_records(
             rejects = _contract_rejects(checked, contract)
             target = _rejects_folder(contract.name, rejects_folder)
             session.write_parquet(rejects, target / "contract.parquet")
-            shown = rejects.limit(sample).to_pandas()
+            # The first rejects in file order (a top-N: rejects are few, the sort is cheap).
+            first = [c for c in ("file", "row") if c in rejects.columns]
+            shown = (rejects.order_by(first) if first else rejects).limit(sample).to_pandas()
         return CheckReport(contract, accounting, shown, target)
     finally:
         session.close()

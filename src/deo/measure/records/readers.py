@@ -1,5 +1,6 @@
 """Record file formats by name (CSV, Parquet files or partitioned Parquet folders); each
-reads through an engine session and adds ``_file``, the file each record came from."""
+reads through an engine session and adds ``_file``, the file each record came from, and
+``_row``, its row there (see :data:`deo.measure.records.contract.ROW_COLUMN`)."""
 
 from __future__ import annotations
 
