@@ -196,7 +196,8 @@ def run_recipe(
         store = Store.open()
     if rates is None:
         rates = rates_from_store(store, recipe.rate_indicator)
-    factors = conversion_factors(rates, recipe.currency, recipe.max_rate_age_months)
+    factors = conversion_factors(rates, recipe.currency, recipe.max_rate_age_months,
+                                 recipe.max_rate_age_days)
     contract = load_contract(RECORD_TYPES.get(recipe.record_type).name)
     session = connect(engine, options)
     try:
