@@ -64,3 +64,29 @@ def test_ict_goods_recipe_classifies_each_hs_edition(engine, tmp_path):
     products = report.cells[report.cells["table"] == "PRODUCT"]
     assert {r.product: int(r.records) for r in products.itertuples()} == expected
     assert set(products["cents"]) == {n * 1000 for n in expected.values()}
+
+
+def test_hs2022_codes_must_be_hs2022_subheadings(engine, tmp_path):
+    import pandas as pd
+
+    from deo.measure.records import check_records
+
+    # (id, HS edition, code, rejected?)
+    plan = [("A", "HS2022", "851712", True),    # split in 2022: not an HS 2022 subheading
+            ("B", "HS2022", "851713", False),
+            ("C", "2022", "851799", True),      # "2022" spells HS2022; 8517.99 never existed
+            ("D", "HS2017", "851712", False),   # a 2017 code declared as such
+            ("E", "", "851799", False),         # no edition: checked at chapter level only
+            ("F", "HS2022", "8517.13", False)]  # the dotted spelling of 851713
+    rows = [[ident, "2024-05-06", "9610", "E", "CHN", "USA", code, edition, "10", "USD", "B2C"]
+            for ident, edition, code, _ in plan]
+    path = tmp_path / "declarations.csv"
+    pd.DataFrame(rows, columns=[
+        "declaration_id", "declaration_date", "regime", "direction", "origin", "destination",
+        "hs_code", "hs_version", "declared_value", "currency", "customer",
+    ]).to_csv(path, index=False)
+    report = check_records([path], "customs", engine=engine, rejects_folder=tmp_path / "rej")
+    rejects = pd.read_parquet(report.rejects_path / "contract.parquet")
+    assert sorted(zip(rejects["declaration_id"], rejects["rule"], strict=True)) == [
+        (ident, "unknown-hs-code") for ident, *_, rejected in plan if rejected]
+    assert report.accounting.counted == sum(not rejected for *_, rejected in plan)

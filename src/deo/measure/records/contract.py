@@ -66,7 +66,8 @@ def rule_expected() -> dict[str, str]:
         "negative-value": _("zero or more"),
         "unknown-currency": _("an ISO 4217 currency code such as USD, EUR, CNY"),
         "unknown-area": _("an ISO 3166-1 economy code (alpha-3 such as KEN, or alpha-2)"),
-        "unknown-hs-code": _("a 6-digit HS code in an HS chapter (01-97, not 77)"),
+        "unknown-hs-code": _("a 6-digit HS code in an HS chapter (01-97, not 77); for HS2022, "
+                             "one of its 5,612 subheadings"),
         "unknown-code": _("a code of the field's code list (see docs/records.md)"),
         "bad-flag": _("a yes/no flag: 1/0, true/false, Y/N"),
         "conflicting-duplicate": _("one version of each record key"),
@@ -130,6 +131,12 @@ def conform(raw: ir.Table, contract: Contract, file: str) -> ir.Table:
 def mark_problems(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Table:
     """``raw`` (conformed) with :data:`PROBLEM`: the first rule the record breaks, as
     ``"rule:field"``, in field order and, within a field, in the type's rule order."""
+    typed = {f.name: FIELD_TYPES.get(f.type).typed(raw[f.name], codes) for f in contract.fields}
+    # A check may need another field of the record, named by its type (the HS edition an
+    # HS code belongs to); a contract without such a field gives the check None.
+    by_type: dict[str, ir.Value] = {}
+    for field in contract.fields:
+        by_type.setdefault(field.type, typed[field.name])
     branches: list[tuple[ir.BooleanValue, str]] = []
     for field in contract.fields:
         kind = FIELD_TYPES.get(field.type)
@@ -138,8 +145,8 @@ def mark_problems(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Ta
         if field.required:
             rule = "missing-key" if field.name in contract.key else "missing-value"
             branches.append((~present, f"{rule}:{field.name}"))
-        typed = kind.typed(column, codes)
-        for failed, rule in kind.checks(typed, codes):
+        others = (by_type.get(name) for name in kind.uses)
+        for failed, rule in kind.checks(typed[field.name], codes, *others):
             # An empty optional field breaks nothing: only present values are checked.
             branches.append((present & failed, f"{rule}:{field.name}"))
     problem = ibis.cases(*branches, else_=ibis.null("string"))

@@ -33,11 +33,14 @@ Checks = list[tuple[ir.BooleanValue, str]]
 @dataclass(frozen=True)
 class FieldType:
     """A kind of field. ``typed(raw, codes)`` is the canonical value (null when empty);
-    ``checks(typed, codes)`` the rules a present value can break, in order."""
+    ``checks(typed, codes, *others)`` the rules a present value can break, in order, where
+    ``others`` are the typed values of the record's fields of the types named in ``uses``
+    (None when the contract has no such field)."""
 
     name: str
     typed: Callable[[ir.Column, CodeTables], ir.Value]
-    checks: Callable[[ir.Value, CodeTables], Checks]
+    checks: Callable[..., Checks]
+    uses: tuple[str, ...] = ()
 
 
 FIELD_TYPES: Registry[FieldType] = Registry("field type", ("deo.measure.records.fields",))
@@ -116,9 +119,16 @@ def _hs6(raw: ir.Column, codes: CodeTables) -> ir.StringValue:
     return text(raw).replace(".", "")
 
 
-def _hs6_checks(typed: ir.StringValue, codes: CodeTables) -> Checks:
-    chapters = sorted(codes.chapters)
-    return [(~typed.re_search(r"^\d{6}$") | ~typed.left(2).isin(chapters), "unknown-hs-code")]
+def _hs6_checks(typed: ir.StringValue, codes: CodeTables,
+                edition: ir.StringValue | None = None) -> Checks:
+    """Six digits in an HS chapter; and, for a record naming an edition whose full list we
+    ship (HS2022), one of that edition's subheadings. Records naming another edition or none
+    are checked at chapter level only."""
+    unknown = ~typed.re_search(r"^\d{6}$") | ~typed.left(2).isin(sorted(codes.chapters))
+    if edition is not None:
+        for name, subheadings in codes.subheadings.items():
+            unknown = unknown | ((edition == name) & ~typed.isin(sorted(subheadings)))
+    return [(unknown, "unknown-hs-code")]
 
 
 def _hs_version(raw: ir.Column, codes: CodeTables) -> ir.StringValue:
@@ -173,7 +183,7 @@ for _type in (
     FieldType("amount", _amount, _amount_checks),
     FieldType("currency", _upper, _currency_checks),
     FieldType("area", _upper, _area_checks),
-    FieldType("hs6", _hs6, _hs6_checks),
+    FieldType("hs6", _hs6, _hs6_checks, uses=("hs_version",)),
     FieldType("hs_version", _hs_version, _known(lambda codes: list(HS_VERSIONS))),
     FieldType("customs_regime", _upper, _known(lambda codes: sorted(codes.regimes))),
     FieldType("trade_direction", _coded(TRADE_DIRECTIONS), _known(lambda codes: ["IMP", "EXP"])),
