@@ -61,7 +61,8 @@ def _lists() -> dict[str, str]:
         return ", ".join(f"'{v}'" for v in sorted(values))
 
     return {"currencies": quoted(codes.currencies), "areas": quoted(codes.economies),
-            "chapters": quoted(codes.chapters), "regimes": quoted(codes.regimes)}
+            "chapters": quoted(codes.chapters), "regimes": quoted(codes.regimes),
+            "hs2022": quoted(codes.subheadings["HS2022"])}
 
 
 SQL = """
@@ -84,6 +85,7 @@ valid AS (
     AND upper(trim(origin)) IN ({areas}) AND upper(trim(destination)) IN ({areas})
     AND regexp_matches(trim(hs_code), '^\\d{{6}}$') AND left(trim(hs_code), 2) IN ({chapters})
     AND (hs_version IS NULL OR upper(trim(hs_version)) IN ('HS2012', 'HS2017', 'HS2022'))
+    AND NOT (upper(trim(hs_version)) = 'HS2022' AND trim(hs_code) NOT IN ({hs2022}))
     AND declared_value >= 0 AND isfinite(declared_value)
     AND upper(trim(currency)) IN ({currencies})
     AND (quantity IS NULL OR quantity >= 0) AND (weight_kg IS NULL OR weight_kg >= 0)
