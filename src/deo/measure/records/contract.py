@@ -1,7 +1,7 @@
 """Record contracts: the declared schema of one record type (fields, their types, the key,
 the field naming an amended record), read from versioned TOML files under
-``catalogue/records/contracts``; and the check that marks each record with the first rule
-it breaks (``_problem`` = ``"rule:field"``, null for a good record)."""
+``catalogue/records/contracts``; and the check that types each record and marks it with the
+first rule it breaks (``_problem`` = ``"rule:field"``, null for a good record)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from deo.measure.records.fields import FIELD_TYPES, text
 CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "catalogue" / "records" / "contracts"
 #: The column holding "rule:field" for a record that breaks its contract.
 PROBLEM = "_problem"
+#: The column holding, for a record that breaks its contract, the field named in PROBLEM as
+#: it was read (text).
+VALUE = "_value"
 #: The column naming the file a record came from (added by the readers).
 FILE_COLUMN = "_file"
 #: The column holding the record's row in its file (added by the readers, int64): in a CSV
@@ -128,10 +131,18 @@ def conform(raw: ir.Table, contract: Contract, file: str) -> ir.Table:
     return raw.select(columns)
 
 
-def mark_problems(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Table:
-    """``raw`` (conformed) with :data:`PROBLEM`: the first rule the record breaks, as
-    ``"rule:field"``, in field order and, within a field, in the type's rule order."""
-    typed = {f.name: FIELD_TYPES.get(f.type).typed(raw[f.name], codes) for f in contract.fields}
+def check_contract(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Table:
+    """Every record of ``raw`` (conformed) with its fields typed (the canonical value; what
+    standardisation reads), :data:`PROBLEM`: the first rule the record breaks, as
+    ``"rule:field"`` (in field order and, within a field, in the type's rule order; null for
+    a good record), :data:`VALUE`: that field as it was read, and the file and row.
+
+    Values are typed once, in the first projection, and the rules and the output read the
+    typed columns: typing (regular expressions, casts) is the costliest part of the check."""
+    typed_names = {f.name: f"_typed_{f.name}" for f in contract.fields}
+    step = raw.mutate(**{typed_names[f.name]: FIELD_TYPES.get(f.type).typed(raw[f.name], codes)
+                         for f in contract.fields})
+    typed = {name: step[column] for name, column in typed_names.items()}
     # A check may need another field of the record, named by its type (the HS edition an
     # HS code belongs to); a contract without such a field gives the check None.
     by_type: dict[str, ir.Value] = {}
@@ -140,7 +151,7 @@ def mark_problems(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Ta
     branches: list[tuple[ir.BooleanValue, str]] = []
     for field in contract.fields:
         kind = FIELD_TYPES.get(field.type)
-        column = raw[field.name]
+        column = step[field.name]
         present = text(column).notnull() if column.type().is_string() else column.notnull()
         if field.required:
             rule = "missing-key" if field.name in contract.key else "missing-value"
@@ -149,12 +160,10 @@ def mark_problems(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Ta
         for failed, rule in kind.checks(typed[field.name], codes, *others):
             # An empty optional field breaks nothing: only present values are checked.
             branches.append((present & failed, f"{rule}:{field.name}"))
-    problem = ibis.cases(*branches, else_=ibis.null("string"))
-    return raw.mutate(**{PROBLEM: problem})
-
-
-def typed_columns(raw: ir.Table, contract: Contract, codes: CodeTables) -> ir.Table:
-    """The canonical typed value of every field (for records that passed the check)."""
-    return raw.select(
-        **{f.name: FIELD_TYPES.get(f.type).typed(raw[f.name], codes) for f in contract.fields}
-    )
+    marked = step.mutate(**{PROBLEM: ibis.cases(*branches, else_=ibis.null("string"))})
+    broken = marked[PROBLEM].split(":")[1]
+    value = ibis.cases(*((broken == f.name, marked[f.name].cast("string"))
+                         for f in contract.fields), else_=ibis.null("string"))
+    where = [c for c in (FILE_COLUMN, ROW_COLUMN) if c in raw.columns]
+    return marked.select(*(marked[typed_names[f.name]].name(f.name) for f in contract.fields),
+                         marked[PROBLEM], value.name(VALUE), *where)

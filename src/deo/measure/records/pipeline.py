@@ -25,11 +25,11 @@ from deo.measure.records.contract import (
     FILE_COLUMN,
     PROBLEM,
     ROW_COLUMN,
+    VALUE,
     Contract,
+    check_contract,
     conform,
     load_contract,
-    mark_problems,
-    typed_columns,
 )
 from deo.measure.records.disclosure import protect
 from deo.measure.records.engines import ENGINES, EngineOptions, Session, connect
@@ -98,22 +98,24 @@ def _rejects_folder(label: str, folder: Path | None) -> Path:
 
 
 def _contract_rejects(checked: ir.Table, contract: Contract) -> ir.Table:
+    """The records that break their contract: where they are, the rule, the field and its
+    value as read, then every field (typed; the broken one as read)."""
     bad = checked.filter(checked[PROBLEM].notnull())
     rule = bad[PROBLEM].split(":")[0]
     column = bad[PROBLEM].split(":")[1]
-    value = ibis.cases(*((column == f.name, bad[f.name].cast("string")) for f in contract.fields),
-                       else_=ibis.null("string"))
     where = [bad[c].name(name) for c, name in ((FILE_COLUMN, "file"), (ROW_COLUMN, "row"))
              if c in bad.columns]
-    return bad.select(*where, rule.name("rule"), column.name("column"), value.name("value"),
-                      *(bad[f.name].cast("string").name(f.name) for f in contract.fields))
+    fields = (ibis.ifelse(column == f.name, bad[VALUE], bad[f.name].cast("string")).name(f.name)
+              for f in contract.fields)
+    return bad.select(*where, rule.name("rule"), column.name("column"),
+                      bad[VALUE].name("value"), *fields)
 
 
 def _check(session: Session, paths: Sequence[Path], contract: Contract, catalogue: Catalogue,
            format: str | None) -> tuple[ir.Table, Accounting]:
     """Records marked with the rule they break (cached in the engine), and the counts."""
     raw = conform(read_records(session, paths, format), contract, ", ".join(map(str, paths)))
-    checked = session.cache(mark_problems(raw, contract, code_tables(catalogue)))
+    checked = session.cache(check_contract(raw, contract, code_tables(catalogue)))
     session.release_reads()
     counts = checked.group_by(PROBLEM).aggregate(n=checked.count()).to_pandas()
     accounting = Accounting(rows_read=int(counts["n"].sum()))
@@ -208,7 +210,8 @@ def run_recipe(
             session.write_parquet(_contract_rejects(checked, contract), target / "contract.parquet")
         _step(progress, _("Standardising"), 1)
         codes = code_tables(catalogue)
-        valid = typed_columns(checked.filter(checked[PROBLEM].isnull()), contract, codes)
+        good = checked.filter(checked[PROBLEM].isnull())
+        valid = good.select(*(f.name for f in contract.fields))
         ctx = Context(recipe, codes, reporter, session.lookup)
         final = session.cache(standardise(valid, contract, ctx, factors))
         if _account(final, accounting):
