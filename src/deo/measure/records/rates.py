@@ -71,9 +71,11 @@ def _carried(wide: pd.DataFrame | None, index: pd.DatetimeIndex, freq: str,
     the latest rate of the ``max_age`` steps before it."""
     if wide is None:
         return pd.DataFrame(index=index)
-    full = pd.date_range(min(wide.index.min(), index.min()), index.max(), freq=freq)
-    return wide.reindex(full).ffill(limit=max_age).reindex(index) if max_age else \
-        wide.reindex(index)
+    full = wide.reindex(pd.date_range(min(wide.index.min(), index.min()), index.max(),
+                                      freq=freq))
+    if max_age:  # ffill refuses a limit of 0
+        full = full.ffill(limit=max_age)
+    return full.reindex(index)
 
 
 def conversion_factors(rates: pd.DataFrame, target: str, max_age: int = 3,
@@ -83,14 +85,16 @@ def conversion_factors(rates: pd.DataFrame, target: str, max_age: int = 3,
     rate is daily. Rates are units of currency per US dollar, so factor = rate(target) /
     rate(currency); USD is 1 by definition."""
     wide = _by_frequency(rates)
-    starts = [w.index.min() for w in wide.values()] + [w.index.max() for w in wide.values()]
     daily = "D" in wide
     column = "day" if daily else "month"
-    if not starts:
-        return pd.DataFrame({"currency": [], column: [], "factor": []})
-    annual_end = [w.index.max() + pd.offsets.YearEnd(0) for f, w in wide.items() if f == "A"]
-    last = max([*starts, *annual_end]) + pd.DateOffset(months=max_age)
-    months = pd.date_range(min(starts).to_period("M").start_time, last, freq="MS")
+    none = pd.DataFrame({"currency": [], column: [], "factor": []})
+    if not wide:
+        return none
+    first = min(w.index.min() for w in wide.values())
+    # An annual rate covers its whole year; any rate covers max_age months after its own.
+    last = max(w.index.max() + (pd.offsets.YearEnd(0) if f == "A" else pd.offsets.Day(0))
+               for f, w in wide.items()) + pd.DateOffset(months=max_age)
+    months = pd.date_range(first.to_period("M").start_time, last, freq="MS")
     monthly = _carried(wide.get("M"), months, "MS", max_age)
     if "A" in wide:  # the year's rate where no monthly rate is recent enough
         yearly = wide["A"].reindex(pd.DatetimeIndex(months.year.astype(str) + "-01-01"))
@@ -104,10 +108,10 @@ def conversion_factors(rates: pd.DataFrame, target: str, max_age: int = 3,
         table = monthly
     table = table.assign(USD=1.0)
     if target not in table:
-        return pd.DataFrame({"currency": [], column: [], "factor": []})
+        return none
     factors = table.rdiv(table[target], axis=0)
-    long = factors.rename_axis(index=column, columns="currency").stack().dropna()
-    long = long.rename("factor")
+    long = factors.rename_axis(index=column, columns="currency").stack().dropna().rename(
+        "factor")
     out = long.reset_index()[["currency", column, "factor"]]
     out[column] = out[column].dt.date
     return out.sort_values([column, "currency"], ignore_index=True)
