@@ -20,7 +20,7 @@ from deo.config import rejects_dir
 from deo.core import DeoError
 from deo.i18n import _
 from deo.measure.records import aggregate
-from deo.measure.records.codes import code_tables
+from deo.measure.records.codes import CodeTables, code_tables
 from deo.measure.records.contract import (
     FILE_COLUMN,
     PROBLEM,
@@ -111,11 +111,12 @@ def _contract_rejects(checked: ir.Table, contract: Contract) -> ir.Table:
                       bad[VALUE].name("value"), *fields)
 
 
-def _check(session: Session, paths: Sequence[Path], contract: Contract, catalogue: Catalogue,
+def _check(session: Session, paths: Sequence[Path], contract: Contract, codes: CodeTables,
            format: str | None) -> tuple[ir.Table, Accounting]:
-    """Records marked with the rule they break (cached in the engine), and the counts."""
+    """Records typed and marked with the rule they break (cached in the engine), and the
+    counts."""
     raw = conform(read_records(session, paths, format), contract, ", ".join(map(str, paths)))
-    checked = session.cache(check_contract(raw, contract, code_tables(catalogue)))
+    checked = session.cache(check_contract(raw, contract, codes))
     session.release_reads()
     counts = checked.group_by(PROBLEM).aggregate(n=checked.count()).to_pandas()
     accounting = Accounting(rows_read=int(counts["n"].sum()))
@@ -141,7 +142,7 @@ def check_records(
     contract = load_contract(RECORD_TYPES.get(record_type).name)
     session = connect(engine, options)
     try:
-        checked, accounting = _check(session, paths, contract, catalogue or get_catalogue(),
+        checked, accounting = _check(session, paths, contract, code_tables(catalogue),
                                      format)
         accounting.counted = accounting.rows_read - sum(accounting.rejected.values())
         target = None
@@ -204,12 +205,12 @@ def run_recipe(
     session = connect(engine, options)
     try:
         _step(progress, _("Checking contracts"), 0)
-        checked, accounting = _check(session, paths, contract, catalogue, format)
+        codes = code_tables(catalogue)
+        checked, accounting = _check(session, paths, contract, codes, format)
         target = _rejects_folder(recipe.id, rejects_folder)
         if accounting.rejected:
             session.write_parquet(_contract_rejects(checked, contract), target / "contract.parquet")
         _step(progress, _("Standardising"), 1)
-        codes = code_tables(catalogue)
         good = checked.filter(checked[PROBLEM].isnull())
         valid = good.select(*(f.name for f in contract.fields))
         ctx = Context(recipe, codes, reporter, session.lookup)
