@@ -7,13 +7,16 @@ LOCALE := src/deo/catalogue/locale
 # Compiled message catalogues (the portal and CLI read these; see deo/i18n.py).
 MO := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/deo.po))
 
-.PHONY: demo test bench lint format translations clean
+.PHONY: demo test bench lint format translations lock clean
 
-$(STAMP): pyproject.toml package-lock.json
+# Every install takes the pinned, hashed versions of requirements.lock (made by `make lock`
+# from pyproject.toml), so every fresh machine runs the same program; deo itself goes in
+# without resolving anything.
+$(STAMP): pyproject.toml requirements.lock package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "deo needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev,postgres,spark]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# The world map's boundaries come from npm; without npm the portal works, map aside.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --silent \
@@ -53,6 +56,11 @@ translations: $(STAMP)
 	$(BIN)/pybabel update --domain=deo --input-file=$(LOCALE)/deo.pot --output-dir=$(LOCALE) \
 		--previous
 	$(BIN)/pybabel -q compile --domain=deo --directory=$(LOCALE)
+
+## lock: re-resolve requirements.lock from pyproject.toml (deliberately: it changes the program)
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --all-extras --universal \
+		--python-version 3.11 --generate-hashes --quiet --upgrade -o requirements.lock
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache bench-out test-artifacts

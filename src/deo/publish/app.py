@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi_offline import FastAPIOffline
 
 from deo import __version__
 from deo.publish import api, pages
@@ -13,7 +14,8 @@ from deo.store import Store
 
 def create_app(store: Store | None = None) -> FastAPI:
     """The portal app over ``store`` (default: the configured store)."""
-    app = FastAPI(
+    # The docs page loads Swagger UI from the package, not a CDN: offices work offline.
+    app = FastAPIOffline(
         title="Digital Economy Observatory",
         version=__version__,
         description="Open data on ICT use, e-commerce and digital trade, and composite "
@@ -21,6 +23,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        static_url="/api/v1/docs-assets",
     )
     app.state.store = store or Store.open()
     # Offices on slow links: compress pages, JSON and CSV (downloads shrink 5-10 times).
