@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from deo.assess.engine import compute
 from deo.assess.recipe import load_recipe
 from deo.assess.sensitivity import draw, monte_carlo_ranks
 from deo.catalogue import get_catalogue
+from deo.config import reference_data_dir
 
 RUNS = int(os.environ.get("BENCH_RUNS", "1000"))
 COLUMNS = {
@@ -34,8 +34,7 @@ COLUMNS = {
 
 def panels() -> dict[str, pd.DataFrame]:
     """Each component as an areas x {2020} panel."""
-    path = Path(os.environ.get("DEO_REFERENCE_DATA", "../shared/data"))
-    path = path / "b2c_index_2020_published.csv"
+    path = reference_data_dir() / "b2c_index_2020_published.csv"
     if path.exists():
         table = pd.read_csv(path).set_index("iso3")
         print(f"inputs: {path}")

@@ -1,4 +1,4 @@
-"""Shared fixtures: where the published reference files (test oracles) are."""
+"""Shared fixtures: the published reference files (test oracles), an isolated home, stores."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def reference_data() -> Path:
-    """The reference-data folder ($DEO_REFERENCE_DATA, default ../shared/data from the repo)."""
-    folder = Path(os.environ.get("DEO_REFERENCE_DATA") or REPO_ROOT.parent / "shared" / "data")
+    """The published reference tables (test oracles) shipped in ``data/reference``.
+
+    ``DEO_REFERENCE_DATA`` may point elsewhere (a newer publication); a missing folder fails the
+    golden tests rather than skipping them: they are what checks deo against the world.
+    """
+    folder = Path(os.environ.get("DEO_REFERENCE_DATA") or REPO_ROOT / "data" / "reference")
     if not folder.is_dir():
-        pytest.skip(
-            f"reference data folder {folder} not found; set DEO_REFERENCE_DATA to the folder "
-            "holding the published reference files (see shared/data/README.md)"
-        )
+        pytest.fail(f"reference data folder {folder} not found (the repository ships data/reference)")
     return folder
 
 

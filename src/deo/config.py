@@ -4,7 +4,8 @@ Everything is read from the environment so the same code serves a laptop and a s
 
 - ``DEO_HOME``: data directory (default ``./deo-data``): the SQLite store, caches, rejects.
 - ``DEO_DATABASE_URL``: an SQLAlchemy URL; default ``sqlite:///$DEO_HOME/deo.sqlite``.
-- ``DEO_REFERENCE_DATA``: published reference tables (default ``../shared/data``).
+- ``DEO_REFERENCE_DATA``: published reference tables (default: ``data/reference`` of the checkout,
+  shipped with the project).
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ def database_url() -> str:
     return f"sqlite:///{(deo_home() / 'deo.sqlite').resolve()}"
 
 
+#: The published tables shipped in the repository (``data/reference``; absent from a wheel).
+SHIPPED_REFERENCE_DATA = Path(__file__).resolve().parents[2] / "data" / "reference"
+
+
 def reference_data_dir() -> Path:
-    return Path(os.environ.get("DEO_REFERENCE_DATA", "../shared/data")).expanduser()
+    configured = os.environ.get("DEO_REFERENCE_DATA")
+    return Path(configured).expanduser() if configured else SHIPPED_REFERENCE_DATA
 
 
 def cache_dir() -> Path:

@@ -2,8 +2,8 @@
 
 Three sources, tried in order, and the report says which was used:
 
-1. **reference data**: the published tables in ``$DEO_REFERENCE_DATA`` (default
-   ``../shared/data``), loaded file by file exactly as a user would load them;
+1. **reference data**: the published tables shipped in ``data/reference`` (or
+   ``$DEO_REFERENCE_DATA``), loaded file by file exactly as a user would load them;
 2. **World Bank API**: when the reference data are absent and the API answers, the
    World Bank ICT indicators are pulled (and cached for offline use);
 3. **synthetic**: otherwise, made-up values generated here, flagged ``synthetic`` in
