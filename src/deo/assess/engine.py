@@ -19,6 +19,7 @@ from deo.assess.rank import competition_rank
 from deo.assess.recipe import Component, Method, Recipe
 from deo.assess.transform import TRANSFORMS
 from deo.core import DeoError
+from deo.i18n import _
 
 
 @dataclass
@@ -36,6 +37,21 @@ class IndexResult:
     contributions: pd.DataFrame  # included areas x components: points of the index
     scores: pd.DataFrame  # value (unrounded), rounded, rank; included areas, best first
     excluded: dict[str, str] = field(default_factory=dict)  # area -> why it has no score
+
+
+class NoAreaScored(DeoError):
+    """No economy qualifies for a score in the index year: there is no ranking to give."""
+
+    def __init__(self, recipe: Recipe, year: int, excluded: dict[str, str]):
+        self.excluded = excluded
+        shown = "; ".join(f"{a}: {why}" for a, why in list(excluded.items())[:3])
+        more = f" (and {len(excluded) - 3} more)" if len(excluded) > 3 else ""
+        super().__init__(
+            _("{recipe}: no economy has a score for {year} ({n} considered); for "
+              "example {reasons}{more}. Choose a year with data, or load the missing "
+              "values").format(recipe=recipe.label, year=year, n=len(excluded),
+                               reasons=shown or _("no data"), more=more)
+        )
 
 
 def compute(
@@ -69,6 +85,8 @@ def compute(
     excluded = {area: _why_excluded(recipe, area, raw_f, transformed, None)
                 for area in transformed.index[~included]}
     x = transformed[included]
+    if x.empty:  # min-max and every statistic need at least one area
+        raise NoAreaScored(recipe, year, dict(sorted(excluded.items())))
     while True:
         normalised = _normalise_all(recipe, x)
         # A normaliser can leave a value out too (frontier of a zero): such an area leaves
@@ -79,12 +97,16 @@ def compute(
         excluded |= {area: _why_excluded(recipe, area, raw_f, transformed, normalised)
                      for area in normalised.index[~kept]}
         x = x[kept]
+        if x.empty:
+            raise NoAreaScored(recipe, year, dict(sorted(excluded.items())))
     _check_geometric(recipe, normalised)
     pillars, contributions, value = aggregate(recipe, normalised)
     scores = pd.DataFrame({"value": value}, index=normalised.index)
     for area in scores.index[scores["value"].isna()]:
         excluded[area] = f"{recipe.aggregate} aggregation gives no value"
     scores = scores.dropna(subset=["value"])
+    if scores.empty:
+        raise NoAreaScored(recipe, year, dict(sorted(excluded.items())))
     scores["rounded"] = round_half_up(scores["value"].to_numpy(), recipe.decimals)
     scores["rank"] = competition_rank(scores["value"].to_numpy(), descending=True)
     scores = scores.sort_values(["rank", "value"], ascending=[True, False], kind="stable")
@@ -178,7 +200,7 @@ def normalise(method: Method, x: np.ndarray, direction: float) -> np.ndarray:
 def effective_weights(recipe: Recipe) -> np.ndarray:
     """Each component's share of the index weight: its weight within its pillar times
     the pillar's weight (without pillars, the component weights themselves)."""
-    w = weights_of(recipe.components)
+    w = component_weights(recipe)
     if not recipe.pillars:
         return w / w.sum()
     pillar_weight = dict(zip([p.id for p in recipe.pillars], weights_of(recipe.pillars),
@@ -190,11 +212,26 @@ def effective_weights(recipe: Recipe) -> np.ndarray:
     return out / out.sum()
 
 
+def component_weights(recipe: Recipe) -> np.ndarray:
+    """The components' weights, level by level: each pillar's components (or all of them,
+    without pillars) carry their explicit weights, or equal ones when that pillar gives
+    none. One pillar's choice never changes another's (docs/indices.md, Weights)."""
+    w = np.empty(len(recipe.components))
+    levels = [recipe.columns_of(p.id) for p in recipe.pillars] or [
+        list(range(len(recipe.components)))]
+    for cols in levels:
+        w[cols] = weights_of([recipe.components[k] for k in cols])
+    return w
+
+
 def weights_of(items) -> np.ndarray:
-    """Explicit weights, or equal ones."""
+    """The explicit weights of one level, or equal ones if the level gives none (a
+    recipe gives all of a level's weights or none: :func:`load_recipe` checks it)."""
     given = [i.weight for i in items]
-    if any(w is None for w in given):
+    if all(w is None for w in given):
         return np.full(len(given), 1.0 / len(given))
+    if any(w is None for w in given):  # load_recipe refuses this; never guess
+        raise ValueError(f"weights given for some items of a level only: {given}")
     return np.asarray(given, dtype=float)
 
 
@@ -228,7 +265,7 @@ def aggregate(
     """(pillar scores, contributions in index points, index value) per area."""
     method = recipe.aggregate
     x = normalised.to_numpy(float)
-    w = weights_of(recipe.components)
+    w = component_weights(recipe)
     pw = weights_of(recipe.pillars) if recipe.pillars else None
     value = aggregate_values(recipe, x, method, w, pw)
     if not recipe.pillars:

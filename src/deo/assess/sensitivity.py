@@ -22,13 +22,20 @@ import pandas as pd
 
 from deo.assess.engine import (
     IndexResult,
+    NoAreaScored,
     aggregate_values,
+    component_weights,
     compute,
     normalise_matrix,
     weights_of,
 )
 from deo.assess.rank import competition_rank, rank_interval
 from deo.assess.recipe import Method
+
+#: Monte Carlo runs and seed wherever rank intervals are shown (CLI, API, portal), so
+#: every surface gives the same intervals for the same build.
+DEFAULT_RUNS = 1000
+DEFAULT_SEED = 0
 
 
 @dataclass
@@ -95,7 +102,7 @@ def draw(
     draws = Draws(
         [label for label, _ in imputations], norms, aggs, allowed,
         rng.integers(len(allowed), size=runs),
-        weights_of(recipe.components) * rng.uniform(1 - p, 1 + p, (runs, n_comp)),
+        component_weights(recipe) * rng.uniform(1 - p, 1 + p, (runs, n_comp)),
         (weights_of(recipe.pillars) * rng.uniform(1 - p, 1 + p, (runs, n_pill))
          if n_pill else None),
     )
@@ -111,16 +118,19 @@ def _imputed(
     recipe = replace(result.recipe, components=tuple(
         replace(c, impute=method) for c in result.recipe.components))
     label_groups = (groups or {}).get(str(method))
-    other = compute(recipe, panels, result.year,
-                    {c.id: label_groups for c in recipe.components} if label_groups is not None
-                    else None)
+    try:
+        other = compute(recipe, panels, result.year,
+                        {c.id: label_groups for c in recipe.components}
+                        if label_groups is not None else None)
+    except NoAreaScored:  # this alternative leaves no area in: none is ranked in its runs
+        return result.transformed.where(False)
     return other.transformed.reindex(result.transformed.index)
 
 
 def monte_carlo_ranks(
     result: IndexResult,
-    runs: int = 1000,
-    seed: int = 0,
+    runs: int = DEFAULT_RUNS,
+    seed: int = DEFAULT_SEED,
     panels: dict[str, pd.DataFrame] | None = None,
     groups: dict[str, pd.Series] | None = None,
 ) -> tuple[np.ndarray, Draws]:
@@ -139,8 +149,8 @@ def monte_carlo_ranks(
 
 def analyse(
     result: IndexResult,
-    runs: int = 1000,
-    seed: int = 0,
+    runs: int = DEFAULT_RUNS,
+    seed: int = DEFAULT_SEED,
     panels: dict[str, pd.DataFrame] | None = None,
     groups: dict[str, pd.Series] | None = None,
 ) -> Sensitivity:
@@ -162,7 +172,7 @@ def remove_one(result: IndexResult) -> pd.DataFrame:
     x = result.normalised.to_numpy(float)
     rows = []
     for k, c in enumerate(recipe.components):
-        w = weights_of(recipe.components).copy()
+        w = component_weights(recipe)
         w[k] = 0.0  # a weight of 0 leaves the component out (weights are renormalised)
         values = aggregate_values(recipe, x, recipe.aggregate, w,
                                   weights_of(recipe.pillars) if recipe.pillars else None)
