@@ -16,25 +16,29 @@ from deo.track import auth, plan, updates
 from deo.track.access import SYSTEM
 
 PASSWORD = "correct horse battery"
-ROLES = ("public", "partner", "focal_own", "focal_other", "coordinator", "administrator")
+ROLES = ("public", "partner", "focal_own", "focal_other", "coordinator", "coordinator_other",
+         "administrator")
 A = "allowed"
 F = "forbidden"
 #: endpoint -> expected outcome per role, in ROLES order.
 MATRIX = {
-    "api add organisation": (F, F, F, F, A, A),
-    "api add user": (F, F, F, F, F, A),
-    "api create strategy": (F, F, F, F, A, A),
-    "api publish strategy": (F, F, F, F, A, A),
-    "api add measure": (F, F, F, F, A, A),
-    "api edit measure": (F, F, F, F, A, A),
-    "api add target": (F, F, F, F, A, A),
-    "api submit update": (F, F, A, F, A, A),
-    "api review update": (F, F, F, F, A, A),
-    "api comment": (F, A, A, A, A, A),
-    "form submit update": (F, F, A, F, A, A),
-    "form review update": (F, F, F, F, A, A),
-    "form edit measure": (F, F, F, F, A, A),
-    "form comment": (F, A, A, A, A, A),
+    # A coordinator of another organisation than the strategy's lead ("coordinator_other")
+    # may add organisations and create strategies (led by their own organisation), and
+    # comment; nothing else on this strategy.
+    "api add organisation": (F, F, F, F, A, A, A),
+    "api add user": (F, F, F, F, F, F, A),
+    "api create strategy": (F, F, F, F, A, A, A),
+    "api publish strategy": (F, F, F, F, A, F, A),
+    "api add measure": (F, F, F, F, A, F, A),
+    "api edit measure": (F, F, F, F, A, F, A),
+    "api add target": (F, F, F, F, A, F, A),
+    "api submit update": (F, F, A, F, A, F, A),
+    "api review update": (F, F, F, F, A, F, A),
+    "api comment": (F, A, A, A, A, A, A),
+    "form submit update": (F, F, A, F, A, F, A),
+    "form review update": (F, F, F, F, A, F, A),
+    "form edit measure": (F, F, F, F, A, F, A),
+    "form comment": (F, A, A, A, A, A, A),
 }
 _counter = itertools.count()
 
@@ -46,11 +50,13 @@ def world(tmp_path_factory):
     engine = store.engine
     for code in ("MOT", "ICTA", "CBK", "DONOR"):
         plan.add_organisation(engine, SYSTEM, code, code, "agency")
-    plan.create_strategy(engine, SYSTEM, "KEN", "Kenya", "KEN", 2024, 2028)
+    plan.create_strategy(engine, SYSTEM, "KEN", "Kenya", "KEN", 2024, 2028,
+                         lead_organisation="MOT")
     measure_id = plan.add_measure(engine, SYSTEM, "KEN", plan.MeasureFields(
         "M1", "Broadband", "ICT", "ICTA"))
     users = {"partner": ("partner", "DONOR"), "focal_own": ("focal_point", "ICTA"),
              "focal_other": ("focal_point", "CBK"), "coordinator": ("coordinator", "MOT"),
+             "coordinator_other": ("coordinator", "CBK"),
              "administrator": ("administrator", None)}
     clients = {}
     app = create_app(store)

@@ -227,7 +227,13 @@ def test_only_plan_editors_import(engine, tmp_path):
     for role in ("focal_point", "partner"):
         with pytest.raises(PermissionDenied):
             import_plan(engine, Actor(7, "x@example.org", role, None), "KEN-ECOM", path)
-    coordinator = Actor(8, "c@example.org", "coordinator", None)
+    with engine.connect() as conn:
+        moti = conn.execute(select(plan.ORGS.c.id).where(plan.ORGS.c.code == "MOTI")).scalar()
+        cbk = conn.execute(select(plan.ORGS.c.id).where(plan.ORGS.c.code == "CBK")).scalar()
+    # A coordinator imports into their own organisation's strategies only.
+    with pytest.raises(PermissionDenied, match="not led by your organisation"):
+        import_plan(engine, Actor(9, "o@example.org", "coordinator", cbk), "KEN-ECOM", path)
+    coordinator = Actor(8, "c@example.org", "coordinator", moti)
     assert import_plan(engine, coordinator, "KEN-ECOM", path).measures == 2
 
 

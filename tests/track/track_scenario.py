@@ -66,6 +66,7 @@ def build(store, tmp_path: Path) -> Scenario:
     add_user(engine, SYSTEM, "fp@cbk.example", "Focal CBK", PASSWORD, "focal_point", "CBK")
     add_user(engine, SYSTEM, "fp2@cbk.example", "Second focal CBK", PASSWORD, "focal_point",
              "CBK")
+    add_user(engine, SYSTEM, "admin@un.example", "Administrator", PASSWORD, "administrator")
     plan.create_strategy(engine, SYSTEM, STRATEGY, "Kenya e-commerce strategy", "KEN",
                          TODAY.year - 2, TODAY.year + 2, lead_organisation="MOTI")
     past, future = TODAY - timedelta(days=400), TODAY + timedelta(days=400)
@@ -85,11 +86,14 @@ def build(store, tmp_path: Path) -> Scenario:
             currency="USD", supporting=["MOTI"] if lead != "MOTI" else []))
     coordinator = actor(engine, "coord@moti.example")
     icta, cbk = actor(engine, "fp@icta.example"), actor(engine, "fp@cbk.example")
+    administrator = actor(engine, "admin@un.example")
 
     def report(who, code, status, percent=0.0, verdict=True):
         update = submit_update(engine, who, ids[code], status, percent, f"{code} {status}")
         if verdict is not None:
-            review_update(engine, coordinator, update, verdict, "" if verdict else "evidence?")
+            # Nobody validates their own report: the coordinator's goes to the administrator.
+            reviewer = administrator if who == coordinator else coordinator
+            review_update(engine, reviewer, update, verdict, "" if verdict else "evidence?")
 
     report(coordinator, "M1", "completed")
     report(icta, "M2", "in_progress", 40)

@@ -5,6 +5,10 @@ Roles: administrator (everything, and users); coordinator (the lead ministry: ed
 plan, imports, validates or returns updates, publishes); focal_point (an agency's: submits
 updates for the measures its agency leads); partner (reads, comments). The public reads
 published strategies only and writes nothing.
+
+Scope: a coordinator writes only to the strategies their own organisation leads
+(:func:`require_strategy`), and nobody validates or returns an update they reported
+themselves (:func:`require_not_author`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "review_update": frozenset({"administrator", "coordinator"}),
     "comment": frozenset({"administrator", "coordinator", "focal_point", "partner"}),
     "read_unpublished": frozenset({"administrator", "coordinator", "focal_point", "partner"}),
+    "read_audit": frozenset({"administrator"}),
 }
 
 
@@ -65,3 +70,33 @@ def require_own_measure(actor: Actor, lead_organisation_id: int, measure_code: s
         raise PermissionDenied(
             _("measure {code} is led by another agency; a focal point reports only on "
               "their own agency's measures").format(code=measure_code))
+
+
+def in_scope(actor: Actor | None, lead_organisation_id: int | None) -> bool:
+    """Whether ``actor`` may write to a strategy led by ``lead_organisation_id``: an
+    administrator any; a coordinator only their own organisation's (none if the strategy
+    has no lead organisation, or the coordinator no organisation)."""
+    if actor is None:
+        return False
+    if actor.role != "coordinator":
+        return True
+    return actor.organisation_id is not None and actor.organisation_id == lead_organisation_id
+
+
+def require_strategy(actor: Actor | None, action: str, lead_organisation_id: int | None,
+                     code: str) -> Actor:
+    """:func:`require`, and the strategy ``code`` within the actor's scope."""
+    require(actor, action)
+    if not in_scope(actor, lead_organisation_id):
+        raise PermissionDenied(
+            _("strategy {code} is not led by your organisation; a coordinator works only on "
+              "the strategies their own organisation leads").format(code=code))
+    return actor
+
+
+def require_not_author(actor: Actor, author_id: int | None, update_id: int) -> None:
+    """Nobody validates or returns their own report (four eyes on every counted update)."""
+    if actor.id is not None and actor.id == author_id:
+        raise PermissionDenied(
+            _("update {id} is your own report; another coordinator or an administrator must "
+              "validate or return it").format(id=update_id))

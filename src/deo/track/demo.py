@@ -80,6 +80,7 @@ def build_demo_tracker(engine: Engine, today: date | None = None,
                 ("icta@example.org", "focal_point", "KE-ICTA"),
                 ("cbk@example.org", "focal_point", "KE-CBK"),
                 ("post@example.org", "focal_point", "KE-POST"),
+                ("eac@example.org", "coordinator", "EAC-SEC"),
                 ("partner@example.org", "partner", "DEV-PARTNER"),
                 ("admin@example.org", "administrator", None)]
     for email, role, org in accounts:
@@ -130,8 +131,13 @@ def _history(engine: Engine, strategy_code: str, start: date, today: date, rng) 
     """Quarterly updates for each measure from its start: progress grows, most updates
     are validated a week later, the latest few await validation."""
     people = _people(engine)
-    coordinator = people["coordinator@example.org"]
     found = plan.strategy(engine, strategy_code, SYSTEM)
+    # The strategy's own coordinator reports and validates; nobody validates their own
+    # report, so the administrator validates the coordinator's.
+    coordinator = next((p for p in people.values() if p.role == "coordinator"
+                        and p.organisation_id == found["lead_organisation_id"]),
+                       people["admin@example.org"])
+    administrator = people["admin@example.org"]
     with engine.connect() as conn:
         measures = conn.execute(select(plan.MEASURES, plan.ORGS.c.code.label("lead"))
                                 .join(plan.ORGS, plan.ORGS.c.id
@@ -153,7 +159,8 @@ def _history(engine: Engine, strategy_code: str, start: date, today: date, rng) 
                 engine, author, m["id"], status, round(done * 100),
                 f"Quarterly report: {round(done * 100)}% of the work done.", at=moment)
             if when < today - timedelta(days=60):
-                updates.review_update(engine, coordinator, update_id, True,
+                reviewer = administrator if author == coordinator else coordinator
+                updates.review_update(engine, reviewer, update_id, True,
                                       at=moment + timedelta(days=7))
             if status in ("completed", "on_hold"):
                 break

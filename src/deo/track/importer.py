@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, select
 
 from deo.core import DeoError, LoadRejected, NotFoundError, Problem
 from deo.i18n import _
-from deo.track.access import Actor, require
+from deo.track.access import Actor, require, require_strategy
 from deo.track.config import PRIORITY_WEIGHTS
 from deo.track.plan import (
     AREAS,
@@ -112,6 +112,7 @@ def import_plan(engine: Engine, actor: Actor, strategy_code: str, path: Path | s
             STRATEGIES.c.code == strategy_code)).mappings().first()
         if strategy is None:
             raise NotFoundError(_("no strategy {code}").format(code=strategy_code))
+        require_strategy(actor, "edit_plan", strategy["lead_organisation_id"], strategy_code)
         rows = _Checker(conn, strategy, path.name)
         measures, ignored = rows.read(reader(path, sheet))
         if rows.problems:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from deo.core import Conflict, DeoError, NotFoundError
 from deo.i18n import _
-from deo.track.access import Actor, allowed, require
+from deo.track.access import Actor, allowed, require, require_strategy
 from deo.track.audit import record
 from deo.track.config import PRIORITY_WEIGHTS, default_policy_areas
 from deo.track.schema import (
@@ -93,6 +93,9 @@ def create_strategy(engine: Engine, actor: Actor, code: str, title: str, area: s
             lead = _org_id(conn, lead_organisation)
             if lead is None:
                 raise DeoError(_("unknown organisation {code}").format(code=lead_organisation))
+        elif actor.role == "coordinator":
+            lead = actor.organisation_id  # a coordinator's strategy is their organisation's
+        require_strategy(actor, "edit_plan", lead, code)
         values = dict(code=code, kind=kind, title=title, area=area, start_year=start_year,
                       end_year=end_year, vision=vision, goals=goals, status="draft",
                       published=False, illustrative=illustrative, lead_organisation_id=lead,
@@ -114,7 +117,7 @@ def set_strategy(engine: Engine, actor: Actor, code: str, *, published: bool | N
         raise DeoError(_("strategy status {status!r}: expected one of {statuses}").format(
             status=status, statuses=", ".join(STRATEGY_STATUSES)))
     with engine.begin() as conn:
-        before = _strategy_row(conn, code)
+        before = _writable(conn, actor, code)
         changes: dict[str, Any] = {"version": before["version"] + 1}
         if published is not None:
             changes["published"] = published
@@ -130,6 +133,21 @@ def _strategy_row(conn: Connection, code: str) -> dict:
     if row is None:
         raise NotFoundError(_("no strategy {code}").format(code=code))
     return dict(row)
+
+
+def _writable(conn: Connection, actor: Actor, code: str) -> dict:
+    """The strategy ``code``, if the actor may edit it (a coordinator: their own
+    organisation's)."""
+    row = _strategy_row(conn, code)
+    require_strategy(actor, "edit_plan", row["lead_organisation_id"], code)
+    return row
+
+
+def _writable_id(conn: Connection, actor: Actor, strategy_id: int) -> dict:
+    row = dict(conn.execute(select(STRATEGIES).where(STRATEGIES.c.id == strategy_id))
+               .mappings().one())
+    require_strategy(actor, "edit_plan", row["lead_organisation_id"], row["code"])
+    return row
 
 
 def strategy(engine: Engine, code: str, actor: Actor | None = None) -> dict:
@@ -160,7 +178,7 @@ def add_objective(engine: Engine, actor: Actor, strategy_code: str, code: str, t
                   pillar: str = "") -> int:
     require(actor, "edit_plan")
     with engine.begin() as conn:
-        values = dict(strategy_id=_strategy_row(conn, strategy_code)["id"], code=code,
+        values = dict(strategy_id=_writable(conn, actor, strategy_code)["id"], code=code,
                       title=title, pillar=pillar)
         objective_id = conn.execute(insert(OBJECTIVES).values(**values)).inserted_primary_key[0]
         record(conn, actor, "add_objective", "objective", objective_id, after=values)
@@ -275,7 +293,7 @@ def insert_measure(conn: Connection, actor: Actor, strategy_id: int, fields: Mea
 def add_measure(engine: Engine, actor: Actor, strategy_code: str, fields: MeasureFields) -> int:
     require(actor, "edit_plan")
     with engine.begin() as conn:
-        strategy_id = _strategy_row(conn, strategy_code)["id"]
+        strategy_id = _writable(conn, actor, strategy_code)["id"]
         known = known_codes(conn, strategy_id)
         problems = measure_problems(fields, known)
         if problems:
@@ -310,6 +328,7 @@ def edit_measure(engine: Engine, actor: Actor, measure_id: int, version: int,
         if before is None:
             raise NotFoundError(_("no measure {id}").format(id=measure_id))
         before = dict(before)
+        _writable_id(conn, actor, before["strategy_id"])
         known = known_codes(conn, before["strategy_id"])
         known["measure"].pop(before["code"], None)
         fields = _fields_of(conn, before, known)
@@ -367,8 +386,9 @@ def _conflict_message(conn: Connection, before: dict, version: int) -> str:
 def add_milestone(engine: Engine, actor: Actor, measure_id: int, title: str,
                   due_date: date | None = None, done_date: date | None = None) -> int:
     require(actor, "edit_plan")
-    measure(engine, measure_id)
+    found = measure(engine, measure_id)
     with engine.begin() as conn:
+        _writable_id(conn, actor, found["strategy_id"])
         values = dict(measure_id=measure_id, title=title, due_date=due_date, done_date=done_date)
         milestone_id = conn.execute(insert(MILESTONES).values(**values)).inserted_primary_key[0]
         record(conn, actor, "add_milestone", "milestone", milestone_id, after=values)
@@ -389,7 +409,8 @@ def add_target(engine: Engine, actor: Actor, strategy_code: str, indicator: str,
         raise DeoError(_("target year {target} is not after the baseline year {baseline}").format(
             target=target[1], baseline=baseline[1]))
     with engine.begin() as conn:
-        values = dict(strategy_id=_strategy_row(conn, strategy_code)["id"], measure_id=measure_id,
+        strategy_id = _writable(conn, actor, strategy_code)["id"]
+        values = dict(strategy_id=strategy_id, measure_id=measure_id,
                       indicator=indicator, area=area, baseline_value=float(baseline[0]),
                       baseline_year=int(baseline[1]), target_value=float(target[0]),
                       target_year=int(target[1]))

@@ -15,15 +15,22 @@ from sqlalchemy import Engine, insert, select, update
 
 from deo.core import Conflict, DeoError, NotFoundError
 from deo.i18n import _
-from deo.track.access import Actor, require, require_own_measure
+from deo.track.access import (
+    Actor,
+    require,
+    require_not_author,
+    require_own_measure,
+    require_strategy,
+)
 from deo.track.audit import record
 from deo.track.config import statuses
-from deo.track.schema import Comment, Evidence, Measure, StatusUpdate
+from deo.track.schema import Comment, Evidence, Measure, StatusUpdate, Strategy
 
 UPDATES = StatusUpdate.__table__
 EVIDENCE = Evidence.__table__
 COMMENTS = Comment.__table__
 MEASURES = Measure.__table__
+STRATEGIES = Strategy.__table__
 
 
 def max_evidence_bytes() -> int:
@@ -67,11 +74,16 @@ def submit_update(engine: Engine, actor: Actor, measure_id: int, status: str,
                                                      size=len(item.content) / 2**20,
                                                      limit=limit / 2**20))
     with engine.begin() as conn:
-        row = conn.execute(select(MEASURES.c.code, MEASURES.c.lead_organisation_id)
+        row = conn.execute(select(MEASURES.c.code, MEASURES.c.lead_organisation_id,
+                                  STRATEGIES.c.code.label("strategy"),
+                                  STRATEGIES.c.lead_organisation_id.label("strategy_lead"))
+                           .join(STRATEGIES, STRATEGIES.c.id == MEASURES.c.strategy_id)
                            .where(MEASURES.c.id == measure_id)).first()
         if row is None:
             raise NotFoundError(_("no measure {id}").format(id=measure_id))
         require_own_measure(actor, row.lead_organisation_id, row.code)
+        if actor.role == "coordinator":
+            require_strategy(actor, "submit_update", row.strategy_lead, row.strategy)
         values = dict(measure_id=measure_id, status=status, percent=float(percent),
                       narrative=narrative, links=links, author_id=actor.id,
                       submitted_at=at or datetime.now(UTC), state="submitted",
@@ -99,6 +111,11 @@ def review_update(engine: Engine, actor: Actor, update_id: int, validate: bool,
         before = conn.execute(select(UPDATES).where(UPDATES.c.id == update_id)).mappings().first()
         if before is None:
             raise NotFoundError(_("no update {id}").format(id=update_id))
+        scope = conn.execute(select(STRATEGIES.c.code, STRATEGIES.c.lead_organisation_id)
+                             .join(MEASURES, MEASURES.c.strategy_id == STRATEGIES.c.id)
+                             .where(MEASURES.c.id == before["measure_id"])).one()
+        require_strategy(actor, "review_update", scope.lead_organisation_id, scope.code)
+        require_not_author(actor, before["author_id"], update_id)
         values = dict(state="validated" if validate else "returned", reviewer_id=actor.id,
                       reviewed_at=at or datetime.now(UTC), review_comment=comment)
         # Only a submitted update can be reviewed, once: the state check is in the UPDATE.
