@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from deo.core import DeoError
 from deo.i18n import _, language, normalise
+from deo.sources.formats.cells import text_cells
 from deo.track.access import Actor, allowed
 from deo.track.config import statuses
 from deo.track.dashboard import (
@@ -221,6 +222,8 @@ def write_xlsx(report: Report, path: Path) -> None:
         for name, frame in sheets.items():
             _excel_ready(frame).to_excel(book, sheet_name=name, index=False)
             _format(book.sheets[name], frame)
+        # Titles, narratives and comments are users' text: never a live formula.
+        text_cells(book.book)
 
 
 def _summary(report: Report) -> pd.DataFrame:
