@@ -62,6 +62,7 @@ def model_matrix(design: SurveyDesign, margins: Sequence[Margin]
                 i, margin.variable, str(codes[i]),
                 _("a code with a calibration total: one of {codes}").format(
                     codes=", ".join(known)), "unknown-code") for i in unknown[:200]])
+        _check_category_totals(margin, codes)
         size = float(sum(margin.totals.values()))
         if population is None:
             population = size
@@ -87,49 +88,116 @@ def model_matrix(design: SurveyDesign, margins: Sequence[Margin]
                 raise LoadRejected([design.microdata.problem(
                     i, margin.variable, "", _("a number (a calibration variable may not be "
                                               "empty)"), "missing-value")])
+            if margin.total != 0 and not np.any(values):
+                raise DeoError(_("calibration margin {variable}: the total is {total:g}, but "
+                                 "{variable} is 0 on every record, so no weights can reach it")
+                               .format(variable=margin.variable, total=margin.total))
             columns.append(values)
             totals.append(float(margin.total))
             names.append(margin.variable)
     if not columns:
         raise DeoError(_("calibration needs at least one margin"))
-    return np.column_stack(columns), np.asarray(totals), names
+    return _independent(np.column_stack(columns), np.asarray(totals), names)
+
+
+def _check_category_totals(margin: Margin, codes: np.ndarray) -> None:
+    """Refuse totals that no positive weights can meet, naming the margin and category."""
+    assert margin.totals is not None
+    for code, total in margin.totals.items():
+        sampled = int(np.count_nonzero(codes == str(code)))
+        if total < 0:
+            problem = _("a population count cannot be negative ({total:g})")
+        elif total > 0 and sampled == 0:
+            problem = _("its population count is {total:g} but no record of the sample is in "
+                        "it; merge it with a neighbouring category")
+        elif total == 0 and sampled > 0:
+            problem = _("its population count is 0 but {n} records of the sample are in it")
+        else:
+            continue
+        raise DeoError(_("calibration margin {variable}, category {code}: {problem}").format(
+            variable=margin.variable, code=code,
+            problem=problem.format(total=total, n=sampled)))
+
+
+def _independent(x: np.ndarray, totals: np.ndarray, names: list[str]
+                 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Drop the columns of ``x`` that others determine (a margin repeated, a category that is
+    the sum of others) when their totals agree; refuse them, named, when the totals disagree
+    (a singular system that no weights satisfy)."""
+    # Scale each column so that the rank test does not depend on the variables' units.
+    scale = np.abs(x).max(axis=0)
+    scaled = x / np.where(scale > 0, scale, 1.0)
+    if np.linalg.matrix_rank(scaled) == x.shape[1]:
+        return x, totals, names
+    kept: list[int] = []
+    for j in range(x.shape[1]):
+        if np.linalg.matrix_rank(scaled[:, [*kept, j]]) == len(kept) + 1:
+            kept.append(j)
+            continue
+        # x_j = x_kept @ c on the sample, so its total must be totals_kept @ c.
+        c = np.linalg.lstsq(x[:, kept], x[:, j], rcond=None)[0]
+        implied = float(totals[kept] @ c)
+        if abs(implied - totals[j]) > 1e-9 * (1 + abs(totals[j])):
+            raise DeoError(_("calibration margins contradict each other on this sample: "
+                             "{column} follows from the other margins, which imply a total of "
+                             "{implied:.6g}, not {total:.6g}; correct or remove one of them")
+                           .format(column=names[j], implied=implied, total=totals[j]))
+    return x[:, kept], totals[kept], [names[j] for j in kept]
+
+
+#: Newton steps and relative misfit allowed by default ([calibration] max_iter, tolerance).
+MAX_ITER = 100
+TOLERANCE = 1e-12
 
 
 def g_weights(x: np.ndarray, d: np.ndarray, totals: np.ndarray, method: str = "linear",
-              bounds: tuple[float, float] = (-np.inf, np.inf), max_iter: int = 100,
-              tolerance: float = 1e-12) -> np.ndarray:
+              bounds: tuple[float, float] = (-np.inf, np.inf), max_iter: int = MAX_ITER,
+              tolerance: float = TOLERANCE, names: Sequence[str] | None = None) -> np.ndarray:
     """(n,) g-weights with sum(d * g * x) = totals. ``tolerance`` is on the largest
-    misfit relative to 1 + |total|."""
+    misfit relative to 1 + |total|; ``names`` label the columns of ``x`` in messages."""
     fn = CALIBRATION_FUNCTIONS.get(method)
     low, high = bounds
     eta = np.zeros(x.shape[1])
+    relative = np.zeros(x.shape[1])
     for _iteration in range(max_iter):
         u = x @ eta
         raw = fn.g(u)
         g = np.clip(raw, low, high)
         misfit = totals - x.T @ (d * g)
-        if np.all(np.abs(misfit) / (1 + np.abs(totals)) < tolerance):
+        relative = np.abs(misfit) / (1 + np.abs(totals))
+        if np.all(relative < tolerance):
             return g
         slope = np.where((raw > low) & (raw < high), fn.dg(u), 0.0)
         jacobian = x.T @ (x * (d * slope)[:, None])
         eta = eta + np.linalg.pinv(jacobian, rcond=1e-12) @ misfit
-    raise DeoError(_("calibration did not converge in {n} steps: the totals may be out of "
-                     "reach of the sample, or the bounds too tight").format(n=max_iter))
+    worst = int(np.argmax(relative))
+    label = names[worst] if names is not None else str(worst)
+    reached = float(x[:, worst] @ (d * g))
+    raise DeoError(_("calibration ({method}) did not converge in {n} steps: {margin} reaches "
+                     "{reached:.6g} against a total of {total:.6g}. The total may be out of "
+                     "reach of the sample, or the bounds {low:g}..{high:g} too tight; widen the "
+                     "bounds, merge categories, or raise max_iter").format(
+        method=method, n=max_iter, margin=label, reached=reached, total=totals[worst],
+        low=low, high=high))
 
 
 def calibrate(design: SurveyDesign, margins: Sequence[Margin], method: str = "linear",
-              bounds: tuple[float, float] = (-np.inf, np.inf)) -> SurveyDesign:
+              bounds: tuple[float, float] = (-np.inf, np.inf), *, max_iter: int = MAX_ITER,
+              tolerance: float = TOLERANCE, allow_negative: bool = False) -> SurveyDesign:
     """The design with weights calibrated to ``margins`` (``method`` linear or raking;
-    ``bounds`` on the ratio of new to old weight)."""
-    x, totals, _names = model_matrix(design, margins)
+    ``bounds`` on the ratio of new to old weight). Weights that come out negative or zero
+    are refused unless ``allow_negative`` (linear calibration can produce them)."""
+    x, totals, names = model_matrix(design, margins)
     d = np.asarray(design.weights, dtype=float)
-    g = g_weights(x, d, totals, method, bounds)
+    g = g_weights(x, d, totals, method, bounds, max_iter, tolerance, names)
     weights = d * g
+    if not allow_negative:
+        _refuse_non_positive(weights, method, bounds)
     replicates = design.replicates
     if replicates is not None:
         recalibrated = np.column_stack([
             replicates.weights[:, r] * g_weights(x, replicates.weights[:, r], totals, method,
-                                                 bounds)
+                                                 bounds, max_iter, tolerance, names)
             for r in range(replicates.weights.shape[1])
         ])
         replicates = Replicates(replicates.kind, recalibrated, replicates.scale,
@@ -137,6 +205,18 @@ def calibrate(design: SurveyDesign, margins: Sequence[Margin], method: str = "li
     model = CalibrationModel(x, d, weights)
     return design.with_weights(weights, replicates=replicates,
                                calibrations=(*design.calibrations, model))
+
+
+def _refuse_non_positive(weights: np.ndarray, method: str, bounds: tuple[float, float]) -> None:
+    """A calibrated weight at or below zero is no sampling weight: refuse it, with the way out."""
+    bad = np.flatnonzero(weights <= 0)
+    if len(bad):
+        raise DeoError(_("calibration ({method}, bounds {low:g}..{high:g}) gave {n} records a "
+                         "weight of zero or below (the lowest {lowest:.6g}); set bounds with a "
+                         "positive lower limit (e.g. [0.5, 3.0]), use raking, or set "
+                         "allow_negative_weights = true in [calibration] to keep them").format(
+            method=method, low=bounds[0], high=bounds[1], n=len(bad),
+            lowest=float(weights.min())))
 
 
 def adjust_nonresponse(design: SurveyDesign, responded: str, classes: Sequence[str],

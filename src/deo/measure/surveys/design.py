@@ -136,6 +136,17 @@ def _check_columns(microdata: Microdata, spec: DesignSpec) -> None:
     LONELY_RULES.get(spec.lonely_psu)
 
 
+def _most_common(values: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
+    """(k,) the most frequent of ``values`` in each of the ``k`` groups (ties: the smallest)."""
+    counts = pd.DataFrame({"group": group, "value": values}).value_counts()
+    counts = counts.reset_index().sort_values(["group", "count", "value"],
+                                              ascending=[True, False, True])
+    best = counts.drop_duplicates("group")
+    out = np.full(k, np.nan)
+    out[best["group"].to_numpy()] = best["value"].to_numpy()
+    return out
+
+
 def _population_sizes(microdata: Microdata, column: str, group: np.ndarray,
                       n_units: np.ndarray, problems: list[Problem]) -> np.ndarray:
     """(G,) population units per stratum from a column of sizes or of fractions."""
@@ -148,14 +159,15 @@ def _population_sizes(microdata: Microdata, column: str, group: np.ndarray,
     if bad.any():
         return np.full(len(n_units), np.inf)
     fractions = bool(np.all(values <= 1))
-    first = np.full(len(n_units), np.nan)
-    first[group[::-1]] = values[::-1]  # the first value seen in each stratum
-    for i in np.flatnonzero(values != first[group])[:50]:
+    usual = _most_common(values, group, len(n_units))
+    # The odd records out are blamed, not those that agree with each other: the reference is
+    # the stratum's most common value (on a tie, the smallest), wherever it first appears.
+    for i in np.flatnonzero(values != usual[group])[:50]:
         problems.append(microdata.problem(
             i, column, microdata.text(i, column),
-            _("the same value on every record of the stratum ({value:g})").format(
-                value=first[group[i]]), "fpc-varies-in-stratum"))
-    sizes = n_units / first if fractions else first
+            _("the same value on every record of the stratum (most of its records have "
+              "{value:g})").format(value=usual[group[i]]), "fpc-varies-in-stratum"))
+    sizes = n_units / usual if fractions else usual
     for g in np.flatnonzero(sizes < n_units - 1e-9)[:50]:
         i = int(np.flatnonzero(group == g)[0])
         problems.append(microdata.problem(

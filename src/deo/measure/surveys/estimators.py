@@ -137,9 +137,15 @@ def estimate(design: SurveyDesign, target: Target, by: str | None = None,
     se = np.sqrt(variance)
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = variance / totals.srs_variance()
+    # A domain where nobody answered has no estimate, and so no precision: not a total of
+    # 0 with a standard error of 0, which would read as a certain zero.
+    empty = totals.count == 0
+    theta_all = np.where(empty, np.nan, totals.theta)
+    se = np.where(empty, np.nan, se)
+    deff = np.where(empty, np.nan, deff)
     out = []
     for d, label in enumerate(labels):
-        theta = totals.theta[d]
+        theta = theta_all[d]
         with np.errstate(divide="ignore", invalid="ignore"):
             cv = se[d] / abs(theta)
         out.append(Estimate(

@@ -65,7 +65,8 @@ def apply_design(microdata: Microdata, recipe: DesignRecipe) -> SurveyDesign:
                                  recipe.mse)
     if recipe.margins:
         design = calibrate(design, recipe.margins, recipe.calibration or "linear",
-                           recipe.bounds)
+                           recipe.bounds, max_iter=recipe.max_iter, tolerance=recipe.tolerance,
+                           allow_negative=recipe.allow_negative_weights)
     return design
 
 
@@ -141,7 +142,7 @@ def to_observations(table: pd.DataFrame, area: str, period: str, file: str,
     """The estimates as a validated observation frame. Suppressed cells keep no value;
     intervals are cut at the indicator's valid range (a share cannot pass 100%)."""
     dims = [d for d in DIMENSIONS if d in table.columns]
-    kept = table["status"] != "Q"
+    kept = ~table["status"].isin(["Q", "M"])  # suppressed, or no respondent: no value
     low = table["indicator"].map(lambda c: catalogue.indicators[c].valid_min).astype(float)
     high = table["indicator"].map(lambda c: catalogue.indicators[c].valid_max).astype(float)
     raw = pd.DataFrame({

@@ -4,7 +4,8 @@ unreliable or would disclose a respondent.
 A flagged estimate keeps its value with SDMX status U (low reliability); a suppressed
 one loses value, standard error and interval and gets status Q (suppressed). Magnitude
 statistics (totals, ratios) also pass disclosure rules: enough contributors, and no
-single record dominating the cell.
+single record dominating the cell. A domain where nobody answered has no estimate at
+all: status M (missing), whatever the rules.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def apply_quality(table: pd.DataFrame, rules: Quality) -> pd.DataFrame:
         mark(magnitude & (contributors > 0) & (top > rules.max_top_share), suppress,
              _("one respondent makes {value:.0%} of the cell, over {limit:.0%} "
                "(disclosure)"), top, rules.max_top_share)
-    table["status"] = np.where(suppress, "Q", np.where(flag, "U", "A"))
+    nobody = n == 0
+    for i in np.flatnonzero(nobody):
+        reasons[i].append(_("no respondent in the domain"))
+    table["status"] = np.where(nobody, "M", np.where(suppress, "Q", np.where(flag, "U", "A")))
     table["quality"] = ["; ".join(r) for r in reasons]
     return table

@@ -15,7 +15,12 @@ from typing import Any
 
 from deo.core import DeoError
 from deo.i18n import _
-from deo.measure.surveys.calibration import Margin
+from deo.measure.surveys.calibration import (
+    CALIBRATION_FUNCTIONS,
+    MAX_ITER,
+    TOLERANCE,
+    Margin,
+)
 from deo.measure.surveys.design import DesignSpec
 
 MAPS_DIR = Path(__file__).resolve().parent.parent.parent / "catalogue" / "surveys"
@@ -51,6 +56,9 @@ class DesignRecipe:
     calibration: str | None = None
     bounds: tuple[float, float] = (float("-inf"), float("inf"))
     margins: tuple[Margin, ...] = ()
+    max_iter: int = MAX_ITER
+    tolerance: float = TOLERANCE
+    allow_negative_weights: bool = False
     area: str | None = None
     period: str | None = None
     quality: dict[str, Any] = field(default_factory=dict)
@@ -147,22 +155,34 @@ def read_design(path: Path) -> DesignRecipe:
     nonresponse = data.get("nonresponse", {})
     _known(nonresponse, {"responded", "yes", "classes"}, path, "nonresponse")
     calibration = data.get("calibration", {})
-    _known(calibration, {"method", "bounds", "margin"}, path, "calibration")
-    margins = []
-    for entry in calibration.get("margin", []):
-        _known(entry, {"variable", "totals", "total"}, path, "calibration.margin")
-        if "variable" not in entry:
-            raise DeoError(_("{path}: each [[calibration.margin]] needs a variable")
-                           .format(path=path))
-        totals = entry.get("totals")
-        margins.append(Margin(
-            entry["variable"],
-            {str(k): float(v) for k, v in totals.items()} if totals else None,
-            float(entry["total"]) if "total" in entry else None))
+    _known(calibration, {"method", "bounds", "margin", "max_iter", "tolerance",
+                         "allow_negative_weights"}, path, "calibration")
+    margins = _margins(calibration, path)
     bounds = calibration.get("bounds", [float("-inf"), float("inf")])
-    if len(bounds) != 2 or not bounds[0] <= 1 <= bounds[1]:
+    if (not isinstance(bounds, list) or len(bounds) != 2
+            or not all(isinstance(b, int | float) for b in bounds)
+            or not bounds[0] <= 1 <= bounds[1]):
         raise DeoError(_("{path}: calibration bounds must be [low, high] with low <= 1 <= "
                          "high, not {bounds!r}").format(path=path, bounds=bounds))
+    method = str(calibration.get("method", "linear"))
+    if calibration and method not in CALIBRATION_FUNCTIONS.all():
+        raise DeoError(_("{path}: calibration method {method!r} is unknown; known: {known}")
+                       .format(path=path, method=method,
+                               known=", ".join(CALIBRATION_FUNCTIONS.all())))
+    max_iter = calibration.get("max_iter", MAX_ITER)
+    tolerance = calibration.get("tolerance", TOLERANCE)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+        raise DeoError(_("{path}: calibration max_iter must be a whole number of steps, 1 or "
+                         "more, not {value!r}").format(path=path, value=max_iter))
+    if (isinstance(tolerance, bool) or not isinstance(tolerance, int | float)
+            or not 0 < tolerance < 1):
+        raise DeoError(_("{path}: calibration tolerance must be a number between 0 and 1 "
+                         "(a relative misfit, e.g. 1e-10), not {value!r}")
+                       .format(path=path, value=tolerance))
+    allow_negative = calibration.get("allow_negative_weights", False)
+    if not isinstance(allow_negative, bool):
+        raise DeoError(_("{path}: allow_negative_weights must be true or false")
+                       .format(path=path))
     confidence = float(variance.get("confidence", 0.95))
     if not 0 < confidence < 1:
         raise DeoError(_("{path}: confidence must be between 0 and 1, e.g. 0.95")
@@ -181,11 +201,54 @@ def read_design(path: Path) -> DesignRecipe:
         mse=bool(variance.get("mse", False)), confidence=confidence,
         responded=nonresponse.get("responded"), responded_yes=_codes(nonresponse.get("yes", 1)),
         nonresponse_classes=_names(nonresponse.get("classes"), path, "classes"),
-        calibration=calibration.get("method") if margins else None,
-        bounds=(float(bounds[0]), float(bounds[1])), margins=tuple(margins),
+        calibration=method if margins else None,
+        bounds=(float(bounds[0]), float(bounds[1])), margins=margins,
+        max_iter=max_iter, tolerance=float(tolerance), allow_negative_weights=allow_negative,
         area=design.get("area"), period=None if design.get("period") is None
         else str(design["period"]), quality=dict(data.get("quality", {})),
     )
+
+
+def _margins(calibration: dict[str, Any], path: Path) -> tuple[Margin, ...]:
+    """The [[calibration.margin]] entries; a [calibration] table without any is refused
+    (it would calibrate nothing, silently)."""
+    entries = calibration.get("margin", [])
+    if isinstance(entries, dict) or not isinstance(entries, list) or not all(
+            isinstance(e, dict) for e in entries):
+        raise DeoError(_("{path}: write each calibration margin as its own [[calibration.margin]]"
+                         " table (double brackets), with variable and totals or total")
+                       .format(path=path))
+    if calibration and not entries:
+        raise DeoError(_("{path}: [calibration] has no [[calibration.margin]]: add the known "
+                         "totals to calibrate to, or remove [calibration]").format(path=path))
+    margins = []
+    for number, entry in enumerate(entries, start=1):
+        _known(entry, {"variable", "totals", "total"}, path, "calibration.margin")
+        variable = entry.get("variable")
+        if not isinstance(variable, str) or not variable:
+            raise DeoError(_("{path}: calibration margin {n} needs a variable (a column name)")
+                           .format(path=path, n=number))
+        totals, total = entry.get("totals"), entry.get("total")
+        if (totals is None) == (total is None):
+            raise DeoError(_("{path}: calibration margin {variable} needs either totals (counts "
+                             "by category) or total (a number), not both or neither")
+                           .format(path=path, variable=variable))
+        if totals is not None and (not isinstance(totals, dict) or not totals or not all(
+                _is_number(v) for v in totals.values())):
+            raise DeoError(_("{path}: calibration margin {variable}: totals must be a table of "
+                             "category = count, e.g. {example}").format(
+                path=path, variable=variable, example='{ "10-49" = 15940, "50-249" = 3220 }'))
+        if total is not None and not _is_number(total):
+            raise DeoError(_("{path}: calibration margin {variable}: total must be a number, "
+                             "not {value!r}").format(path=path, variable=variable, value=total))
+        margins.append(Margin(
+            variable, {str(k): float(v) for k, v in totals.items()} if totals else None,
+            float(total) if total is not None else None))
+    return tuple(margins)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def map_paths() -> dict[str, Path]:
