@@ -3,9 +3,9 @@ from the generated Parquet files (no Ibis, no SQL): the test oracle for both eng
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -69,11 +69,18 @@ def _reject(out: dict, r: dict) -> bool:
     return rule is not None
 
 
+def _cents(amount: float, rate: float) -> int:
+    """USD cents of ``amount`` at ``rate`` units per USD, exactly, rounded half up."""
+    value = Decimal(repr(amount)) / Decimal(repr(rate))
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _count(out: dict, r: dict, rates: dict[tuple[str, str], float], reporter: str) -> None:
     month = r["declaration_date"].replace(day=1)
     currency = r["currency"]
-    factor = 1.0 if currency == "USD" else 1.0 / rates[(currency, month.strftime("%Y-%m"))]
-    value = r["declared_value"] * factor
+    rate = 1.0 if currency == "USD" else rates[(currency, month.strftime("%Y-%m"))]
+    cents = _cents(r["declared_value"], rate)
+    value = cents / 100  # outlier rules judge the value to the cent
     weight = r["weight_kg"]
     if value > 1_000_000:
         out["rejected"]["outlier:value-above-1m"] += 1
@@ -81,7 +88,6 @@ def _count(out: dict, r: dict, rates: dict[tuple[str, str], float], reporter: st
     if weight and weight > 0 and value / weight > 50_000:
         out["rejected"]["outlier:value-per-kg-above-50k"] += 1
         return
-    cents = math.floor(value * 100 + 0.5)
     direction = "IMP" if r["direction"] == "I" else "EXP"
     partner = r["origin"] if direction == "IMP" else r["destination"]
     for key, table in (((month, direction), "total"), ((month, direction, partner), "partner")):

@@ -24,8 +24,8 @@ RATES = pd.DataFrame(
 
 def _factors(max_age_days: int = 7) -> dict[tuple[str, date], float]:
     found = conversion_factors(RATES, "USD", 3, max_age_days)
-    assert list(found.columns) == ["currency", "day", "factor"]
-    return {(c, d): f for c, d, f in found.itertuples(index=False)}
+    assert list(found.columns) == ["currency", "day", "factor", "num", "den"]
+    return {(c, d): f for c, d, f, _n, _d in found.itertuples(index=False)}
 
 
 def test_the_days_rate_then_the_latest_recent_day_then_the_month_then_the_year():

@@ -20,7 +20,7 @@ RATES = pd.DataFrame(
 
 def _factors(target: str = "USD", max_age: int = 2) -> dict[tuple[str, date], float]:
     found = conversion_factors(RATES, target, max_age)
-    return {(c, m): f for c, m, f in found.itertuples(index=False)}
+    return {(c, m): f for c, m, f, _n, _d in found.itertuples(index=False)}
 
 
 def test_monthly_then_latest_earlier_month_then_annual():

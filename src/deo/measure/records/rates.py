@@ -14,11 +14,16 @@ docs/records.md):
 6. none: the record is rejected as ``no-exchange-rate``.
 
 The result is a small table that the engine joins to the records: (currency, month,
-factor) when every rate is monthly or annual, (currency, day, factor) as soon as one is
-daily; value in the target currency = amount x factor.
+factor, num, den) when every rate is monthly or annual, (currency, day, factor, num, den) as
+soon as one is daily; value in the target currency = amount x factor, where ``num / den`` is
+the factor as an exact fraction (``factor`` is its float, for display and benchmarks only):
+money is converted exactly, see :func:`deo.measure.records.standardise.exact_cents`.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
 
@@ -87,7 +92,7 @@ def conversion_factors(rates: pd.DataFrame, target: str, max_age: int = 3,
     wide = _by_frequency(rates)
     daily = "D" in wide
     column = "day" if daily else "month"
-    none = pd.DataFrame({"currency": [], column: [], "factor": []})
+    none = pd.DataFrame({"currency": [], column: [], "factor": [], "num": [], "den": []})
     if not wide:
         return none
     first = min(w.index.min() for w in wide.values())
@@ -113,5 +118,29 @@ def conversion_factors(rates: pd.DataFrame, target: str, max_age: int = 3,
     long = factors.rename_axis(index=column, columns="currency").stack().dropna().rename(
         "factor")
     out = long.reset_index()[["currency", column, "factor"]]
+    # The exact factor, from the rates as written (a float's shortest decimal spelling).
+    pairs = pd.DataFrame({"target": table[target].reindex(out[column]).to_numpy(),
+                          "rate": table.stack().reindex(
+                              pd.MultiIndex.from_arrays([out[column], out["currency"]]))
+                          .to_numpy()})
+    fractions = {pair: _exact(target, *pair) for pair in set(pairs.itertuples(index=False))}
+    exact = [fractions[pair] for pair in pairs.itertuples(index=False)]
+    out["num"] = pd.array([f.numerator for f in exact], dtype="int64")
+    out["den"] = pd.array([f.denominator for f in exact], dtype="int64")
     out[column] = out[column].dt.date
     return out.sort_values([column, "currency"], ignore_index=True)
+
+
+#: Numerators and denominators of exact factors stay below this, so that the engine's
+#: 38-digit decimal arithmetic cannot overflow (see ``exact_cents``).
+MAX_TERM = 10**18
+
+
+def _exact(target: str, target_rate: float, rate: float) -> Fraction:
+    """rate(target) / rate(currency) as an exact fraction of the rates as written."""
+    factor = Fraction(Decimal(repr(float(target_rate)))) / Fraction(Decimal(repr(float(rate))))
+    if factor.numerator >= MAX_TERM or factor.denominator >= MAX_TERM:
+        raise DeoError(_("exchange rates {rate} and {target_rate} ({target}): their ratio "
+                         "needs more than 18 digits; give rates with fewer significant "
+                         "digits").format(rate=rate, target_rate=target_rate, target=target))
+    return factor

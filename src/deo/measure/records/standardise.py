@@ -5,8 +5,9 @@
 2. amendments: a record named by another's ``amends`` field is replaced by it (chains work:
    only the last amendment stands); an amendment that was rejected replaces nothing;
 3. analysis columns derived per record type (direction, partner, product, channel...);
-4. values converted to the recipe's currency (see :mod:`deo.measure.records.rates`), in whole
-   cents, so that sums are exact and the same on every engine;
+4. values converted to the recipe's currency (see :mod:`deo.measure.records.rates`), exactly,
+   in whole cents rounded half up (:func:`exact_cents`), so that sums are exact and the same
+   on every engine;
 5. outlier rules declared in the recipe.
 
 Each record ends with an ``outcome``: null (counted), ``amended``, ``out-of-scope:<why>``,
@@ -87,6 +88,7 @@ def standardise(
         (records._replaced, "amended"),
         (records._copies > 1, "conflicting-duplicate"),
         (records.scope.notnull(), "out-of-scope:" + records.scope),
+        (records._too_large, "amount-too-large"),
         (records.value.isnull(), "no-exchange-rate"),
         *((records[f"_outlier_{r.name}"], f"outlier:{r.name}") for r in recipe.outliers),
     ]
@@ -97,22 +99,56 @@ def standardise(
     return records.select(*FINAL_COLUMNS)
 
 
+#: Amounts and converted values must stay below this (units of the currency): beyond it the
+#: exact arithmetic below could overflow 38 digits, and no single record is that large.
+MAX_AMOUNT = 1e12
+_DEC = "decimal(38, 0)"
+
+
+def exact_cents(amount: ir.FloatingValue, num: ir.IntegerValue,
+                den: ir.IntegerValue) -> ir.IntegerValue:
+    """``amount x num / den`` in cents, rounded half up, computed exactly in integers.
+
+    The amount is taken to the millionth of its unit (``A``; a typed amount is a float, and
+    this recovers the decimal it was written as), then cents = floor((2 A num + 10^4 den) /
+    (2 10^4 den)). Engines have no exact decimal division, so the quotient is estimated in
+    floating point and corrected with exact 38-digit products: the same cents on every
+    engine, equal to Python's ``decimal`` with ROUND_HALF_UP. Amounts below
+    :data:`MAX_AMOUNT`, ``num`` and ``den`` below 10^18."""
+    a = (amount * 1e6).round().cast(_DEC)  # halves of a millionth: away from zero everywhere
+    n = a * num.cast(_DEC) * 2 + den.cast(_DEC) * 10_000
+    d = den.cast(_DEC) * 20_000
+    q = (n.cast("float64") / d.cast("float64")).floor().cast("int64")
+    rest = n - q.cast(_DEC) * d  # exact; |rest| is a few d at most
+    q = q + (rest.cast("float64") / d.cast("float64")).floor().cast("int64")
+    rest = n - q.cast(_DEC) * d
+    return q + ibis.cases((rest < 0, -1), (rest >= d, 1), else_=0)
+
+
 def _convert(records: ir.Table, ctx: Context, factors: pd.DataFrame) -> ir.Table:
-    """``value`` (float, recipe currency) and ``cents`` (int64, rounded half up), or null
-    where no rate prices the record's currency and date. ``factors`` is keyed by ``month``
-    (monthly and annual rates) or by ``day`` (daily rates), see
-    :func:`deo.measure.records.rates.conversion_factors`."""
+    """``cents`` (int64, exact, rounded half up) and ``value`` (cents / 100, float, for
+    outlier rules) in the recipe currency, or null where no rate prices the record's
+    currency and date; ``_too_large`` where the amount or its value reaches
+    :data:`MAX_AMOUNT`. ``factors`` is keyed by ``month`` (monthly and annual rates) or by
+    ``day`` (daily rates), see :func:`deo.measure.records.rates.conversion_factors`."""
     by_day = "day" in factors.columns
     when = "day" if by_day else "month"
     table = ctx.lookup(factors.rename(columns={"currency": "_fx_currency", when: "_fx_when",
-                                               "factor": "_factor"}))
+                                               "factor": "_factor", "num": "_num",
+                                               "den": "_den"}))
     records = records.mutate(_when=records.day if by_day else records.day.truncate("M"))
     joined = records.left_join(
         table, [records.currency == table._fx_currency, records._when == table._fx_when]
     )
-    records = joined.select(*records.columns, joined._factor)
-    factor = ibis.ifelse(records.currency == ctx.recipe.currency, 1.0, records._factor)
-    value = records.amount * factor
-    # floor(x + 0.5) rather than round(): engines round halves differently.
-    cents = (value * 100 + 0.5).floor().cast("int64")
-    return records.mutate(value=value, cents=cents)
+    records = joined.select(*records.columns, joined._factor, joined._num, joined._den)
+    own = records.currency == ctx.recipe.currency
+    factor = ibis.ifelse(own, 1.0, records._factor)
+    num = ibis.ifelse(own, ibis.literal(1, "int64"), records._num)
+    den = ibis.ifelse(own, ibis.literal(1, "int64"), records._den)
+    too_large = (records.amount >= MAX_AMOUNT) | (records.amount * factor >= MAX_AMOUNT)
+    records = records.mutate(_too_large=too_large.fill_null(False))
+    unpriced = records._too_large | num.isnull()
+    cents = ibis.ifelse(unpriced, ibis.null("int64"),
+                        exact_cents(ibis.ifelse(unpriced, 0.0, records.amount),
+                                    num.fill_null(1), den.fill_null(1)))
+    return records.mutate(cents=cents, value=cents.cast("float64") / 100)
