@@ -59,3 +59,23 @@ def test_unknown_recipe_is_404_and_bad_year_422(client):
     assert client.get("/api/v1/indices/nope/ranking", params={"year": 2020}).status_code == 404
     assert client.get(f"/api/v1/indices/{RECIPE}/ranking",
                       params={"year": 20}).status_code == 422
+
+
+def test_a_recipe_is_a_shipped_id_never_a_server_file(client, tmp_path, monkeypatch):
+    """Issue 13, item 21: over HTTP a recipe is found by its id only. A path would read any
+    ``.toml`` under the server's working directory and echo its values in errors."""
+    from deo.assess.recipe import recipe_paths
+
+    monkeypatch.chdir(tmp_path)
+    shipped = recipe_paths()[RECIPE].read_text()
+    (tmp_path / "copy.toml").write_text(shipped)  # a valid recipe, but a file, not an id
+    (tmp_path / "leak.toml").write_text('[index]\nindicator = "TOPSECRET-1234"\n')
+    for name in ("copy.toml", "leak.toml", f"{RECIPE}.toml", "./leak.toml"):
+        for endpoint in ("ranking", "contributions"):
+            response = client.get(f"/api/v1/indices/{name}/{endpoint}",
+                                  params={"year": 2020})
+            assert response.status_code == 404, (name, endpoint, response.text)
+            assert "TOPSECRET" not in response.text
+    body = client.get("/api/v1/indices/leak.toml/ranking", params={"year": 2020}).json()
+    assert body["detail"].startswith("unknown index recipe; the recipes are ")
+    assert RECIPE in body["detail"]
