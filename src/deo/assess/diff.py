@@ -10,6 +10,7 @@ from deo.assess.rank import competition_rank
 from deo.assess.recipe import load_recipe
 from deo.catalogue import Catalogue
 from deo.core import DeoError
+from deo.i18n import _
 from deo.store import Store
 
 
@@ -21,10 +22,15 @@ class BuildChanges:
     frame: pd.DataFrame  # by area: value and rank in each build, largest change first
 
 
-def build_releases(store: Store, label: str) -> list[int]:
-    """Releases written by `deo index build` for recipe ``label`` (id@version), oldest first."""
+def build_releases(store: Store, label: str, year: int | None = None) -> list[int]:
+    """Releases written by `deo index build` for recipe ``label`` (id@version), oldest
+    first; with ``year``, only the builds of that index year (the release note, which
+    :func:`deo.assess.results.release_note` writes, names it)."""
     releases = store.releases()
     mine = releases[releases["source"] == f"deo index build {label}"]
+    if year is not None:
+        marker = f"index year {year};"
+        mine = mine[mine["note"].fillna("").str.contains(marker, regex=False)]
     return [int(r) for r in mine["id"]]
 
 
@@ -36,17 +42,28 @@ def compare_builds(
     before: int | None = None,
     after: int | None = None,
 ) -> BuildChanges:
-    """Changes between the builds stored in releases ``before`` and ``after`` (default:
-    the last two builds of the recipe)."""
+    """Changes between the builds of ``recipe`` for index ``year`` stored in releases
+    ``before`` and ``after`` (default: the last two such builds; with only ``after``, the
+    build before it). A release that is not such a build is refused."""
     spec = load_recipe(recipe, catalogue)
-    builds = build_releases(store, spec.label)
+    builds = build_releases(store, spec.label, year)
+    for given in (before, after):
+        if given is not None and given not in builds:
+            raise DeoError(_(
+                "release {release} is not a build of {label} for {year}; its builds for "
+                "{year}: {builds}"
+            ).format(release=given, label=spec.label, year=year,
+                     builds=", ".join(map(str, builds)) or _("none")))
+    if after is None:
+        after = builds[-1] if builds else None
+    if before is None:
+        earlier = [b for b in builds if after is not None and b < after]
+        before = earlier[-1] if earlier else None
     if before is None or after is None:
-        if len(builds) < 2:
-            raise DeoError(
-                f"{spec.label}: {len(builds)} stored build(s); build twice, or give --from "
-                "and --to releases"
-            )
-        before, after = (before or builds[-2]), (after or builds[-1])
+        raise DeoError(_(
+            "{label}: {n} stored build(s) for {year}; build twice, or give --from and --to "
+            "releases"
+        ).format(label=spec.label, n=len(builds), year=year))
     values = {}
     for release in (before, after):
         frame = store.query(indicators=[spec.indicator], vintage=release, breakdown="")

@@ -114,8 +114,11 @@ def recipe_paths() -> dict[str, Path]:
     return {p.stem: p for p in sorted(RECIPE_DIR.glob("*.toml"))}
 
 
-def find_recipe(name: str) -> Path:
-    """A recipe file: a shipped id, or a path to a TOML file."""
+def find_recipe(name: str | Path) -> Path:
+    """A recipe file: a shipped id, or a path to a TOML file (a :class:`Path` is taken as
+    it is). Only the CLI takes paths: the web API looks ids up in :func:`recipe_paths`."""
+    if isinstance(name, Path):
+        return name
     path = Path(name)
     if path.suffix == ".toml" and path.exists():
         return path
@@ -125,7 +128,7 @@ def find_recipe(name: str) -> Path:
     raise DeoError(f"unknown recipe {name!r}; shipped recipes: {', '.join(shipped)}")
 
 
-def load_recipe(name: str, catalogue: Catalogue) -> Recipe:
+def load_recipe(name: str | Path, catalogue: Catalogue) -> Recipe:
     """Read and check a recipe (a shipped id or a file path)."""
     path = find_recipe(name)
     data = path.read_bytes()
@@ -241,11 +244,14 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
     _known_indicator(r, catalogue, indicator, "[index]")
     pillars = []
     for i, table in enumerate(r.get(tree, "pillar", "recipe", list, [])):
-        where = f"pillar {table.get('id', i + 1)!r}"
+        if not isinstance(table, dict):
+            raise r.fail("recipe", f"pillar {i + 1} is {table!r}, not a [[pillar]] table")
+        named = isinstance(table.get("id"), str) and table["id"].strip()
+        where = f"pillar {table['id']!r}" if named else f"[[pillar]] number {i + 1}"
         r.known_fields(table, PILLAR_FIELDS, where)
         pillars.append(
             Pillar(
-                id=r.get(table, "id", where, str),
+                id=_pillar_id(r, table, where, [p.id for p in pillars]),
                 name=_texts(r.get(table, "name", where, (str, dict), {})),
                 weight=_weight(r, table, where),
                 aggregate=r.method(table["aggregate"], where, AGGREGATORS)
@@ -256,6 +262,9 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
     pillar_ids = {p.id for p in pillars}
     components = []
     for i, table in enumerate(r.get(tree, "component", "recipe", list)):
+        if not isinstance(table, dict):
+            raise r.fail("recipe", f"component {i + 1} is {table!r}, not a [[component]] "
+                                   "table")
         where = f"component {table.get('id', i + 1)!r}"
         r.known_fields(table, COMPONENT_FIELDS, where)
         code = r.get(table, "indicator", where, str)
@@ -266,6 +275,9 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
         year = r.get(table, "year", where, dict, {})
         r.known_fields(year, {"offset", "within"}, f"{where}: year")
         pillar = r.get(table, "pillar", where, str, None)
+        if pillar is not None and not pillars:
+            raise r.fail(where, f"pillar = {pillar!r}, but the recipe has no [[pillar]]: "
+                                "declare the pillar, or leave pillar out")
         if pillars and pillar not in pillar_ids:
             shown = "needs pillar =" if pillar is None else f"pillar {pillar!r} is not"
             raise r.fail(where, f"{shown} one of {', '.join(sorted(pillar_ids))}")
@@ -358,6 +370,19 @@ def _own_indicator(r: _Reader, catalogue: Catalogue, head: dict) -> None:
     if owner and owner != head.get("id"):
         raise r.fail("[index]", f"indicator {head['indicator']} is computed by the recipe "
                                 f"{owner}; give this index its own indicator")
+
+
+def _pillar_id(r: _Reader, table: dict, where: str, seen: list[str]) -> str:
+    """A pillar's id: not empty or blank, no space around it, and unique (components
+    name their pillar by it, so two alike would merge two pillars silently)."""
+    pid = r.get(table, "id", where, str)
+    if not pid.strip():
+        raise r.fail(where, f"id = {pid!r}: a pillar needs a name (not empty or blank)")
+    if pid != pid.strip():
+        raise r.fail(where, f"id = {pid!r}: remove the spaces around the name")
+    if pid in seen:
+        raise r.fail(where, f"id = {pid!r} is given to two pillars; pillar ids must be unique")
+    return pid
 
 
 def _output(r: _Reader, catalogue: Catalogue, table: dict, where: str) -> str | None:

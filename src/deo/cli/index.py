@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import typer
 
+from deo.assess.sensitivity import DEFAULT_RUNS, DEFAULT_SEED
 from deo.cli.app import LANG, app, err, load_catalogue, open_store, out, use_language
 from deo.cli.output import print_frame, print_release_results
 from deo.core import DeoError
@@ -144,8 +145,9 @@ def diff(
 def sensitivity(
     recipe: str = RECIPE,
     year: int = YEAR,
-    runs: int = typer.Option(1000, help="Monte Carlo runs."),
-    seed: int = typer.Option(0, help="Random seed (the same seed gives the same runs)."),
+    runs: int = typer.Option(DEFAULT_RUNS, help="Monte Carlo runs."),
+    seed: int = typer.Option(DEFAULT_SEED,
+                             help="Random seed (the same seed gives the same runs)."),
     vintage: int | None = VINTAGE,
     top: int = typer.Option(30, help="Rows of the ranking to show."),
 ) -> None:
