@@ -126,11 +126,13 @@ def explain(
 def diff(
     recipe: str = RECIPE,
     year: int = YEAR,
-    before: int | None = typer.Option(None, "--from", help="Release of the first build."),
-    after: int | None = typer.Option(None, "--to", help="Release of the second build."),
+    before: int | None = typer.Option(
+        None, "--from", help="Release of the first build (a build of RECIPE for --year)."),
+    after: int | None = typer.Option(
+        None, "--to", help="Release of the second build (default: the last for --year)."),
     top: int = typer.Option(30, help="Rows to show, largest changes first."),
 ) -> None:
-    """Compare two stored builds of an index: value and rank changes per area."""
+    """Compare two stored builds of an index for one year: value and rank changes per area."""
     from deo.assess.diff import compare_builds
 
     changes = compare_builds(open_store(), load_catalogue(), recipe, year, before, after)
