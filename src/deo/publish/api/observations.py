@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import date
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from deo.catalogue import get_catalogue
 from deo.core import DeoError, Period
+from deo.publish.api.catalogue import Lang
 from deo.publish.api.output import Format, records, table
+from deo.publish.sdmx.flows import VERSION, Dataflow, dataflows, flow_id
 from deo.store.selection import Selection, select
 
 router = APIRouter(tags=["observations"])
@@ -67,18 +71,24 @@ def observations(
     limit: int = Query(1000, ge=1, le=100_000, description="Rows per page."),
     cursor: str | None = Query(None, description="From the previous page's `next`."),
     format: Format = Query("json", description="json, csv, xlsx, sdmx-json or sdmx-csv."),
+    lang: Lang = Query("en", description="Language of the names in CSV and XLSX files."),
 ) -> Response:
+    """``count`` is the number of rows matching the selection, over all pages."""
     extras = split(extra)
     unknown = sorted(set(extras) - set(EXTRAS))
     if unknown:
         raise DeoError(f"extra {', '.join(unknown)}: expected one of {', '.join(EXTRAS)}")
+    catalogue = get_catalogue()
     selection = Selection(split(indicator), split(area), split(group), period, breakdown,
                           vintage)
-    frame = select(request.app.state.store, get_catalogue(), selection,
-                   provenance="provenance" in extras,
+    # Spreadsheets name their source and licence, which come with the provenance.
+    frame = select(request.app.state.store, catalogue, selection,
+                   provenance="provenance" in extras or format in SPREADSHEETS,
                    after=decode_cursor(cursor) if cursor else None, limit=limit + 1)
     more = len(frame) > limit
     frame = frame.head(limit)
+    total = (total_rows(request.app.state.store, catalogue, selection)
+             if more or cursor else len(frame))
     columns = SLIM + [c for name in extras for c in EXTRAS[name]]
     if frame["synthetic"].any():
         columns.append("synthetic")
@@ -87,9 +97,87 @@ def observations(
         page = page.assign(loaded_at=page["loaded_at"].astype(str))
     next_url = (str(request.url.include_query_params(cursor=encode_cursor(frame.iloc[-1])))
                 if more else None)
-    body = {"data": records(page), "count": len(page), "next": next_url}
+    body = {"data": records(page), "count": total, "returned": len(page), "next": next_url}
     if frame["synthetic"].any():
         body["note"] = "includes SYNTHETIC demonstration data, not official statistics"
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
-    download = frame if format.startswith("sdmx") else page
-    return table(download, format, "observations", body, headers)
+    name = download_name(selection, catalogue)
+    if format.startswith("sdmx"):
+        flow = dataflow_of(frame, selection, catalogue)
+        return table(frame, format, name, body, headers,
+                     sdmx={"dataflow": flow.id, "version": VERSION,
+                           "breakdowns": flow.breakdowns})
+    if format in SPREADSHEETS:
+        page = described(frame, columns, catalogue, lang)
+    return table(page, format, name, body, headers)
+
+
+#: Download formats that get names, units, source and licence beside the codes.
+SPREADSHEETS = ("csv", "xlsx")
+
+
+def total_rows(store, catalogue, selection: Selection) -> int:
+    """How many rows match ``selection``, over all pages."""
+    return len(select(store, catalogue, selection))
+
+
+def described(frame: pd.DataFrame, columns: list[str], catalogue, lang: str) -> pd.DataFrame:
+    """The page's rows with what a reader needs beside the codes: the indicator's and the
+    area's names (in ``lang``), the unit and its power of ten, the source and licence."""
+    indicators, areas = catalogue.indicators, catalogue.areas
+    codes = frame["indicator"]
+    out = frame[columns].copy()
+    if "loaded_at" in out:
+        out["loaded_at"] = out["loaded_at"].astype(str)
+    out.insert(1, "indicator_name", [indicators[c].label(lang) if c in indicators else ""
+                                     for c in codes])
+    out.insert(3, "area_name", [areas[a].label(lang) if a in areas else ""
+                                for a in frame["area"]])
+    position = out.columns.get_loc("value") + 1
+    out.insert(position, "unit", [
+        (indicators[c].unit_label.get(lang) or indicators[c].unit) if c in indicators else ""
+        for c in codes])
+    out.insert(position + 1, "unit_multiplier",
+               [indicators[c].unit_multiplier if c in indicators else 0 for c in codes])
+    if "source" not in out:
+        out["source"] = frame["source"]
+        out["licence"] = frame["licence"]
+    # A release that names no source: the indicator's publisher, from the catalogue.
+    fallback = pd.Series([indicators[c].source if c in indicators else "" for c in codes],
+                         index=out.index)
+    out["source"] = out["source"].where(out["source"].notna() & (out["source"] != ""),
+                                        fallback)
+    return out
+
+
+def download_name(selection: Selection, catalogue, most: int = 3) -> str:
+    """A file name saying what the download holds: indicators, areas and period
+    (``IT.NET.USER.ZS_KEN-UGA_2015-2020``); ``observations`` for everything."""
+
+    def part(codes: list[str]) -> str:
+        shown = "-".join(codes[:most])
+        return shown + (f"-and-{len(codes) - most}-more" if len(codes) > most else "")
+
+    pieces = [part(selection.indicators), part(selection.areas + selection.groups),
+              selection.period or ""]
+    if selection.breakdown and selection.breakdown.casefold() not in ("all",):
+        pieces.append(selection.breakdown)
+    name = "_".join(p for p in pieces if p) or "observations"
+    if selection.vintage:
+        name += f"_release-{selection.vintage}"
+    # Header-safe: letters, digits and . - _ only.
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "observations"
+
+
+def dataflow_of(frame: pd.DataFrame, selection: Selection, catalogue) -> Dataflow:
+    """The published SDMX dataflow (``/api/v1/sdmx/dataflow``) that holds every row; an
+    SDMX message has one dataflow, so a download across several is refused."""
+    codes = (set(frame["indicator"]) if not frame.empty else
+             {catalogue.indicator(code).code for code in selection.indicators})
+    by_flow = {flow_id(catalogue.indicators[code].topic) for code in codes
+               if code in catalogue.indicators}
+    if len(by_flow) != 1:
+        flows = ", ".join(sorted(by_flow)) or "none"
+        raise DeoError(f"an SDMX file holds one dataflow; these rows are in {flows}: choose "
+                       "indicators of one dataflow (see /api/v1/sdmx/dataflow)")
+    return dataflows(catalogue)[by_flow.pop()]

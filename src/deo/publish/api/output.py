@@ -12,6 +12,7 @@ import pandas as pd
 from fastapi.responses import Response
 
 from deo.sources.formats import get_format
+from deo.sources.formats.cells import csv_safe, text_cells
 
 Format = Literal["json", "csv", "xlsx", "sdmx-json", "sdmx-csv"]
 MEDIA_TYPES = {
@@ -24,22 +25,34 @@ SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "sdmx-json": ".json", "sdmx-csv": ".
 
 
 def table(frame: pd.DataFrame, fmt: Format, name: str, body: dict,
-          headers: dict[str, str] | None = None) -> Response:
-    """``body`` (holding the records) as JSON, or ``frame`` as a download named ``name``."""
+          headers: dict[str, str] | None = None, sdmx: dict | None = None) -> Response:
+    """``body`` (holding the records) as JSON, or ``frame`` as a download named ``name``
+    (``sdmx``: options of the SDMX writer, such as the ``dataflow``)."""
     if fmt == "json":
         # orjson: exact shortest float repr, and ten times faster than the json module.
         return Response(orjson.dumps(body), media_type="application/json", headers=headers)
     if fmt == "csv":
-        data = frame.to_csv(index=False).encode("utf-8")
+        # Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+        data = csv_safe(frame).to_csv(index=False).encode("utf-8")
     elif fmt == "xlsx":
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as book:
-            frame.to_excel(book, sheet_name="data", index=False)
-        data = buffer.getvalue()
+        data = xlsx_data(frame)
     else:
-        data = sdmx_data(frame, fmt)
+        data = sdmx_data(frame, fmt, **(sdmx or {}))
     disposition = {"Content-Disposition": f'attachment; filename="{name}{SUFFIXES[fmt]}"'}
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={**disposition, **(headers or {})})
+
+
+def xlsx_data(frame: pd.DataFrame) -> bytes:
+    """One sheet, ``data``: a year period is a number, text never a formula."""
+    if "period" in frame:
+        years = frame["period"].astype(str).str.fullmatch(r"\d{4}")
+        frame = frame.assign(period=[int(p) if year else p for p, year in
+                                     zip(frame["period"], years, strict=True)])
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as book:
+        frame.to_excel(book, sheet_name="data", index=False)
+        text_cells(book.book)
+    return buffer.getvalue()
 
 
 def sdmx_data(frame: pd.DataFrame, fmt: str, **options) -> bytes:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -40,3 +40,16 @@ def world_boundaries() -> FileResponse:
     if not map_available():
         raise HTTPException(404, "world boundaries not installed (run `make` with npm)")
     return FileResponse(TOPOJSON_DIR / WORLD, media_type="application/json", headers=CACHE)
+
+#: The portal's icon: a bar chart in the accent colour (SVG, which browsers take as an icon).
+ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+        '<rect width="16" height="16" rx="3" fill="#0b5cad"/>'
+        '<path d="M3 13h2V8H3zm4 0h2V4H7zm4 0h2V6h-2z" fill="#fff"/></svg>')
+ICON_URL = "/favicon.svg"
+
+
+@router.get("/favicon.ico")
+@router.get(ICON_URL)
+def favicon() -> Response:
+    return Response(ICON, media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from babel.core import negotiate_locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
@@ -16,6 +17,17 @@ from deo.core.indicator import LANGUAGES
 from deo.i18n import translations
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+
+def json_text(value, **_options) -> str:
+    """JSON for ``|tojson``: a missing value (NaN, infinity) is ``null`` (``NaN`` is not
+    JSON, and a chart's ``JSON.parse`` fails on it), numpy numbers are plain numbers."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY, default=str).decode()
+
+
+# Jinja's tojson then escapes <, >, & and ' for HTML, as before.
+TEMPLATES.env.policies["json.dumps_function"] = json_text
+TEMPLATES.env.policies["json.dumps_kwargs"] = {}
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "zh": "中文"}
 #: Babel locales for number formatting.
 LOCALES = {"en": "en", "fr": "fr", "es": "es", "zh": "zh_Hans_CN"}

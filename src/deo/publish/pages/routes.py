@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from deo.catalogue import get_catalogue
-from deo.core import DeoError
+from deo.core import DeoError, Period
 from deo.publish.api.catalogue import matches_query
 from deo.publish.api.observations import split
 from deo.publish.api.problems import NotFound
+from deo.publish.api.releases import without_paths
 from deo.publish.pages.assets import PLOTLY_URL, TOPOJSON_URL, map_available
 from deo.publish.pages.render import negotiate, page
 from deo.store.selection import Selection, select
@@ -96,7 +97,7 @@ def indicator(request: Request, lang: Lang, code: str,
                    Selection(indicators=[ind.code], breakdown="total"), provenance=True)
     latest = pd.DataFrame()
     if not frame.empty:
-        latest = frame.sort_values("period").groupby("area").tail(1)
+        latest = latest_rows(frame, "area")
         latest = latest.sort_values("value" if sort == "value" else "area",
                                     ascending=sort != "value")
     status_names = catalogue.codelists["OBS_STATUS"].codes
@@ -110,18 +111,38 @@ def indicator(request: Request, lang: Lang, code: str,
     # The chart: the areas with the most recent values, up to eight lines.
     shown = [r["area"] for r in rows[:CHART_LINES]]
     unit = ind.unit_label.get(lang) or ind.unit
+    # The map shades economies with a value (a missing value is the table's to show).
     economies = [r for r in rows if r["area"] in catalogue.areas
-                 and catalogue.areas[r["area"]].kind == "economy"]
+                 and catalogue.areas[r["area"]].kind == "economy" and r["value"] == r["value"]]
     return page(request, lang, "indicator.html", {
         "chart": line_chart(frame[frame["area"].isin(shown)], catalogue, lang, unit),
         "map": world_map(economies, unit) if map_available() and economies else None,
         "plotly_url": PLOTLY_URL,
         "ind": ind, "name": ind.label(lang), "definition": ind.text("definition", lang),
         "unit": ind.unit_label.get(lang) or ind.unit, "rows": rows, "sources": sources,
-        "downloads": [(f, f"/api/v1/observations?indicator={ind.code}&format={f}&limit=100000")
+        "downloads": [(f, f"/api/v1/observations?indicator={ind.code}&format={f}&lang={lang}"
+                       "&limit=100000")
                       for f in DOWNLOADS],
         "observations": len(frame), "sort": sort,
     })
+
+
+def latest_rows(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Each ``by`` group's row of its latest period that has a value (a missing value,
+    status M or empty, never hides an earlier figure); the latest row where none has."""
+    ordered = frame.assign(_start=frame["period"].map(period_start)).sort_values(
+        ["_start", "period"])
+    with_value = ordered[ordered["value"].notna()].groupby(by).tail(1)
+    without = ordered[~ordered[by].isin(with_value[by])].groupby(by).tail(1)
+    return pd.concat([with_value, without]).drop(columns="_start")
+
+
+def period_start(period: str):
+    """A period's first day, for ordering (2022-Q1 before 2022-Q2 before 2023)."""
+    try:
+        return Period.parse(period).start
+    except ValueError:
+        return None
 
 
 def world_map(rows: list[dict], unit: str) -> dict:
@@ -154,6 +175,31 @@ def line_chart(frame: pd.DataFrame, catalogue, lang: str, unit: str) -> dict | N
     return {"traces": traces, "layout": layout}
 
 
+#: Kinds of area, in the order the areas page lists them.
+AREA_KINDS = ("economy", "region", "group", "aggregate")
+
+
+@router.get("/{lang}/areas", response_class=HTMLResponse)
+def areas(request: Request, lang: Lang, q: str | None = Query(None, max_length=200),
+          kind: Literal["economy", "region", "group", "aggregate"] | None = None
+          ) -> HTMLResponse:
+    """Every area, by kind, filtered by code or name in any language (``q``, every word);
+    each links to its profile."""
+    catalogue = get_catalogue()
+    words = (q or "").casefold().split()
+    found = [a for a in catalogue.areas.values()
+             if (kind is None or a.kind == kind)
+             and all(w in " ".join([a.code, *a.name.values()]).casefold() for w in words)]
+    found.sort(key=lambda a: (AREA_KINDS.index(a.kind) if a.kind in AREA_KINDS else 9,
+                              a.label(lang)))
+    sections = [(k, [{"code": a.code, "name": a.label(lang)} for a in found if a.kind == k])
+                for k in AREA_KINDS]
+    return page(request, lang, "areas.html", {
+        "q": q or "", "kind": kind or "", "count": len(found),
+        "sections": [(k, rows) for k, rows in sections if rows], "kinds": AREA_KINDS,
+    })
+
+
 @router.get("/{lang}/areas/{code}", response_class=HTMLResponse)
 def area(request: Request, lang: Lang, code: str) -> HTMLResponse:
     catalogue = get_catalogue()
@@ -163,14 +209,16 @@ def area(request: Request, lang: Lang, code: str) -> HTMLResponse:
         raise NotFound(str(exc)) from None
     frame = request.app.state.store.query(areas=[found.code], breakdown="")
     rows = []
+    latest = latest_rows(frame, "indicator").set_index("indicator") if not frame.empty else None
     for indicator_code, part in frame.groupby("indicator"):
-        part = part.sort_values("period")
+        known = part[part["value"].notna()]
         ind = catalogue.indicators.get(indicator_code)
         rows.append({
             "code": indicator_code, "name": ind.label(lang) if ind else indicator_code,
-            "latest": part["value"].iloc[-1], "period": part["period"].iloc[-1],
-            "first": part["period"].iloc[0], "count": len(part),
-            "decimals": ind.decimals if ind else 1,
+            "latest": latest.at[indicator_code, "value"],
+            "period": latest.at[indicator_code, "period"],
+            "first": min(known["period"], key=period_start) if len(known) else None,
+            "count": len(known), "decimals": ind.decimals if ind else 1,
         })
     return page(request, lang, "area.html", {
         "area": found, "name": found.label(lang), "rows": rows,
@@ -214,8 +262,11 @@ def _b2c_peers(store, catalogue, area, lang: str) -> dict | None:
 def releases(request: Request, lang: Lang) -> HTMLResponse:
     frame = request.app.state.store.releases().sort_values("id", ascending=False)
     rows = [{"id": r.id, "loaded": r.loaded_at, "source": r.source,
-             "file": r.file_name or "", "rows": r.row_count, "new": r.inserted_count,
-             "revised": r.revised_count, "licence": r.licence or "", "note": r.note or "",
+             # File names, never the server's paths (a note names the rejects file).
+             "file": without_paths(r.file_name) or "",
+             "rows": r.row_count, "new": r.inserted_count,
+             "revised": r.revised_count, "licence": r.licence or "",
+             "note": without_paths(r.note) or "",
              "synthetic": bool(r.synthetic)} for r in frame.itertuples()]
     return page(request, lang, "releases.html", {"rows": rows})
 
@@ -239,7 +290,7 @@ def index_page(request: Request, lang: Lang, recipe: str,
     from deo.assess.engine import effective_weights
     from deo.assess.figures import ranking
     from deo.assess.recipe import load_recipe, recipe_paths
-    from deo.assess.sensitivity import analyse
+    from deo.assess.sensitivity import DEFAULT_RUNS, DEFAULT_SEED, analyse
 
     catalogue = get_catalogue()
     if recipe not in recipe_paths():
@@ -257,7 +308,8 @@ def index_page(request: Request, lang: Lang, recipe: str,
     except DeoError as exc:
         context["error"] = str(exc)
         return page(request, lang, "index.html", context)
-    found = analyse(done.result, 200, 0, done.inputs.panels, done.inputs.alternative_groups)
+    found = analyse(done.result, DEFAULT_RUNS, DEFAULT_SEED, done.inputs.panels,
+                    done.inputs.alternative_groups)
     table = ranking(done.result, found).set_index("area")
     parts = done.result.contributions
     context["rows"] = [
@@ -322,7 +374,7 @@ def compare(
                 "rows": [(period, list(values)) for period, values in
                          zip(wide.index, wide.to_numpy(), strict=True)],
                 "download": f"/api/v1/observations?indicator={code}&area={','.join(areas)}"
-                            "&breakdown=total&format=csv&limit=100000",
+                            f"&breakdown=total&format=csv&limit=100000&lang={lang}",
             })
     choices = sorted((i.label(lang), i.code) for i in catalogue.indicators.values())
     return page(request, lang, "compare.html", {
