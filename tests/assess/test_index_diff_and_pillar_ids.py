@@ -95,6 +95,10 @@ def pillars(*ids: str) -> str:
     (pillars("a", " b"), r"bad\.toml: pillar ' b': id = ' b': remove the spaces"),
     ('[[component]]\nid = "c"\nindicator = "IT.NET.USER.ZS"\npillar = "a"\n',
      r"bad\.toml: component 'c': pillar = 'a', but the recipe has no \[\[pillar\]\]"),
+    ('[[component]]\nid = " "\nindicator = "IT.NET.USER.ZS"\n',
+     r"bad\.toml: component ' ': id = ' ': a component needs a name"),
+    ('[[component]]\nid = "c"\nindicator = "IT.NET.USER.ZS"\n' * 2,
+     r"bad\.toml: recipe: component ids must be unique \('c' given twice\)"),
     ('pillar = ["a"]\n',
      r"bad\.toml: recipe: pillar 1 is 'a', not a \[\[pillar\]\] table"),
 ])

@@ -283,7 +283,7 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
             raise r.fail(where, f"{shown} one of {', '.join(sorted(pillar_ids))}")
         components.append(
             Component(
-                id=r.get(table, "id", where, str),
+                id=_component_id(r, table, where),
                 indicator=catalogue.indicator(code).code,
                 direction=DIRECTIONS[direction],
                 data_year=DataYear(
@@ -306,7 +306,9 @@ def _parse(tree: dict, path: Path, catalogue: Catalogue) -> Recipe:
         raise r.fail("recipe", "no [[component]]")
     ids = [c.id for c in components]
     if len(set(ids)) != len(ids):
-        raise r.fail("recipe", "component ids must be unique")
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise r.fail("recipe", f"component ids must be unique ({', '.join(map(repr, twice))} "
+                               "given twice)")
     _check_weights(r, components, pillars)
     share = r.get(head, "min_share", "[index]", (int, float), 1.0)
     if not 0 < share <= 1:
@@ -383,6 +385,14 @@ def _pillar_id(r: _Reader, table: dict, where: str, seen: list[str]) -> str:
     if pid in seen:
         raise r.fail(where, f"id = {pid!r} is given to two pillars; pillar ids must be unique")
     return pid
+
+
+def _component_id(r: _Reader, table: dict, where: str) -> str:
+    """A component's id: not empty or blank (explain, outputs and diff name it)."""
+    cid = r.get(table, "id", where, str)
+    if not cid.strip():
+        raise r.fail(where, f"id = {cid!r}: a component needs a name (not empty or blank)")
+    return cid
 
 
 def _output(r: _Reader, catalogue: Catalogue, table: dict, where: str) -> str | None:
