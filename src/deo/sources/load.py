@@ -3,7 +3,8 @@
 A load is all or nothing: every file is read and validated first; if any has a problem,
 the rejected records of every file go to a rejects CSV (with the reason for each) and
 nothing is written. Otherwise each file becomes one release, all in one transaction.
-A file holding exactly the observations of an earlier release is recognised and skipped.
+A file holding exactly the observations of an earlier release, all still current, is
+recognised and skipped; loaded after some of them were revised, it restores them.
 """
 
 from __future__ import annotations
@@ -219,10 +220,12 @@ def load_files(
         catalogue=catalogue,
         progress=progress,
     )
-    # A file whose valid records were all loaded before is skipped by the store: its
-    # problems are not news (and `deo demo` run twice writes no second rejects file).
+    # A file whose valid records were all loaded before and are all still current is
+    # skipped by the store: its problems are not news (and `deo demo` run twice writes no
+    # second rejects file). One whose values were revised since is loaded again.
     hashes = [observations_hash(f.validated.frame) for f in files]
-    new = [f for f, h in zip(files, hashes, strict=True) if store.find_release(h) is None]
+    new = [f for f, h in zip(files, hashes, strict=True)
+           if store.recognised(f.validated.frame, h) is None]
     rejects_path = keep_rejects(new, rejects_folder, refuse=not skip_invalid)
     refuse_empty(new, rejects_path)
     batches = [

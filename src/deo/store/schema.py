@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,9 +65,13 @@ class ObservationRow(Base):
     ci_lower: Mapped[float | None] = mapped_column(Float)
     ci_upper: Mapped[float | None] = mapped_column(Float)
     method: Mapped[str | None] = mapped_column(Text)
+    #: Empty while this version is current (one current row per key, migration 0004).
     superseded_by: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
+        Index("ux_observations_current", "indicator", "area", "period", "breakdown",
+              unique=True, sqlite_where=text("superseded_by IS NULL"),
+              postgresql_where=text("superseded_by IS NULL")),
         Index("ix_observations_key", "indicator", "area", "period", "breakdown", "release_id"),
         Index("ix_observations_area", "area", "indicator"),
         Index("ix_observations_release", "release_id"),

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from deo.config import database_url
 from deo.core import DeoError
 from deo.core.observation import OBSERVATION_COLUMNS
-from deo.store.database import create_store_engine, upgrade_to_head
+from deo.store.database import create_store_engine, lock_writers, upgrade_to_head
 from deo.store.schema import ObservationRow, Release
 
 OBS = ObservationRow.__table__
@@ -86,13 +86,24 @@ class Store:
 
     # -- writing --------------------------------------------------------------------
     def find_release(self, data_hash: str, conn: Connection | None = None) -> int | None:
-        """The first release that held exactly the observations of ``data_hash`` (see
+        """The latest release that held exactly the observations of ``data_hash`` (see
         :func:`observations_hash`), or None."""
-        stmt = select(func.min(REL.c.id)).where(REL.c.data_hash == data_hash)
+        stmt = select(func.max(REL.c.id)).where(REL.c.data_hash == data_hash)
         if conn is not None:
             return conn.execute(stmt).scalar()
         with self.engine.connect() as own:
             return own.execute(stmt).scalar()
+
+    def recognised(self, frame: pd.DataFrame, data_hash: str | None = None) -> int | None:
+        """The release a load of ``frame`` would be recognised as, writing nothing: the
+        latest release given exactly these observations, provided they are all still
+        current. None when a load would write: a file loaded again after some of its
+        values were revised is not a repeat, and loading it restores them."""
+        with self.engine.connect() as conn:
+            previous = self.find_release(data_hash or observations_hash(frame), conn)
+            if previous is None:
+                return None
+            return previous if bool(self._compare(conn, frame)[2].all()) else None
 
     def load(self, frame: pd.DataFrame, **release: object) -> LoadResult:
         """Write one validated observation frame as a release (see :meth:`load_releases`)."""
@@ -106,13 +117,18 @@ class Store:
         Each frame has :data:`OBSERVATION_COLUMNS` plus ``period_start``/``period_end``
         (and optionally ``method``). Observations identical to the current ones are not
         stored again; changed ones supersede the current row. A batch holding exactly the
-        observations of an earlier release is recognised and skipped.
+        observations of an earlier release, all still current, is recognised and skipped.
         ``progress(rows_done, rows_total)`` is called as rows are written.
+
+        Writers are serialised (:func:`~deo.store.database.lock_writers`): a second load
+        waits for the first to commit, then compares its rows with the store as the first
+        left it, so concurrent loads end as if run one after the other.
         """
         total = sum(len(b.frame) for b in batches)
         done = 0
         results: list[LoadResult] = []
         with self.engine.begin() as conn:
+            lock_writers(conn)
             for batch in batches:
                 results.append(self._load_one(conn, batch, done, total, progress))
                 done += len(batch.frame)
@@ -130,19 +146,12 @@ class Store:
     ) -> LoadResult:
         frame = batch.frame
         data_hash = batch.data_hash or observations_hash(frame)
-        previous = self.find_release(data_hash, conn)
-        if previous is not None:
-            return LoadResult(previous, len(frame), 0, 0, len(frame), duplicate_of=previous)
-        frame = frame.copy()
-        if "method" not in frame:
-            frame["method"] = None
-        current = self._current_rows(conn, frame)
-        merged = frame.merge(current, on=list(KEY), how="left", suffixes=("", "_old"))
-        existing = merged["id_old"].notna()
-        same = existing.copy()
-        for column in COMPARED:
-            new, old = merged[column], merged[f"{column}_old"]
-            same &= (new == old) | (new.isna() & old.isna())
+        merged, existing, same = self._compare(conn, frame)
+        if same.all():
+            previous = self.find_release(data_hash, conn)
+            if previous is not None:
+                return LoadResult(previous, len(frame), 0, 0, len(frame),
+                                  duplicate_of=previous)
         changed = existing & ~same
         release_id = conn.execute(
             insert(REL).values(
@@ -177,6 +186,23 @@ class Store:
             int(changed.sum()),
             int(same.sum()),
         )
+
+    def _compare(
+        self, conn: Connection, frame: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+        """``frame`` merged with the current rows of its keys (their columns suffixed
+        ``_old``), which records have a current row, and which equal it."""
+        frame = frame.copy()
+        if "method" not in frame:
+            frame["method"] = None
+        current = self._current_rows(conn, frame)
+        merged = frame.merge(current, on=list(KEY), how="left", suffixes=("", "_old"))
+        existing = merged["id_old"].notna()
+        same = existing.copy()
+        for column in COMPARED:
+            new, old = merged[column], merged[f"{column}_old"]
+            same &= (new == old) | (new.isna() & old.isna())
+        return merged, existing, same
 
     @staticmethod
     def _supersede(conn: Connection, ids: list[int], release_id: int) -> None:

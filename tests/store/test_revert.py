@@ -1,0 +1,118 @@
+"""A reloaded earlier file is compared with the store's current state: when values have
+been revised since, it is a new release that restores them (history kept)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from deo.cli import main
+from deo.core import Period
+from deo.sources.load import load_files
+from deo.store import Store
+
+A = [("IT.NET.USER.ZS", "KEN", "2021", 29.5), ("IT.NET.USER.ZS", "UGA", "2021", 10.3)]
+B = [("IT.NET.USER.ZS", "KEN", "2021", 31.0), ("IT.NET.USER.ZS", "UGA", "2021", 10.3)]
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    """An observation frame from (indicator, area, period, value) tuples."""
+    records = []
+    for indicator, area, period, value in rows:
+        p = Period.parse(period)
+        records.append({"indicator": indicator, "area": area, "period": p.code,
+                        "breakdown": "", "value": float(value), "status": "A", "se": None,
+                        "ci_lower": None, "ci_upper": None, "period_start": p.start,
+                        "period_end": p.end})
+    return pd.DataFrame(records).astype({c: float for c in ("se", "ci_lower", "ci_upper")})
+
+
+def current(store: Store) -> dict[str, float]:
+    return store.query().set_index("area")["value"].to_dict()
+
+
+def test_reloading_an_earlier_frame_restores_its_values(store: Store):
+    first = store.load(frame(A), source="a", content_hash="a")
+    second = store.load(frame(B), source="b", content_hash="b")
+    assert current(store) == {"KEN": 31.0, "UGA": 10.3}
+
+    again = store.load(frame(A), source="a", content_hash="a")
+    assert again.duplicate_of is None
+    assert (again.release_id, again.inserted, again.revised, again.unchanged) == (3, 0, 1, 1)
+    assert current(store) == {"KEN": 29.5, "UGA": 10.3}
+    # History kept: every version of KEN 2021, each vintage as it was.
+    history = store.history("IT.NET.USER.ZS", "KEN", "2021")
+    assert history["value"].tolist() == [29.5, 31.0, 29.5]
+    assert history["superseded_by"].tolist()[:2] == [second.release_id, again.release_id]
+    assert store.query(vintage=first.release_id).set_index("area")["value"]["KEN"] == 29.5
+    assert store.query(vintage=second.release_id).set_index("area")["value"]["KEN"] == 31.0
+
+    # Now A is current again: a fourth load of it is recognised, and named by the
+    # release that made it current.
+    fourth = store.load(frame(A), source="a", content_hash="a")
+    assert fourth.duplicate_of == again.release_id
+    assert store.counts()["releases"] == 3
+
+
+def test_reloading_an_earlier_file_restores_its_values(store: Store, tmp_path: Path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("indicator,area,year,value\nIT.NET.USER.ZS,KEN,2021,29.5\n")
+    b.write_text("indicator,area,year,value\nIT.NET.USER.ZS,KEN,2021,31\n")
+    load_files(store, [a])
+    load_files(store, [b])
+    report = load_files(store, [a])
+    assert report.results[0].duplicate_of is None and report.results[0].revised == 1
+    assert current(store) == {"KEN": 29.5}
+
+
+def test_cli_reload_of_an_earlier_file_says_it_revised(tmp_path: Path, capsys):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("indicator,area,year,value\nIT.NET.USER.ZS,KEN,2021,29.5\n")
+    b.write_text("indicator,area,year,value\nIT.NET.USER.ZS,KEN,2021,31\n")
+    assert main(["load", str(a)]) == 0
+    assert main(["load", str(b)]) == 0
+    capsys.readouterr()
+    assert main(["load", str(a)]) == 0
+    out = capsys.readouterr().out
+    assert "already loaded" not in out and "release 3" in out and "1 revised" in out
+    assert main(["query", "-i", "IT.NET.USER.ZS", "-o", "csv"]) == 0
+    assert ",29.5," in capsys.readouterr().out
+
+
+def test_an_index_rebuild_restores_values_when_its_inputs_go_back(
+    store: Store, tmp_path: Path, catalogue
+):
+    """Build, revise an input, rebuild, revert the input, rebuild: the index is back to
+    the first build's values (the third build holds the first build's observations)."""
+    from deo.assess.build import build_index
+
+    areas = {"KEN": (30, 40, 5, 50), "UGA": (10, 20, 2, 30), "CHE": (90, 95, 80, 95),
+             "BRA": (60, 70, 20, 60)}
+    names = ("INTERNET", "ACCOUNT", "SERVERS", "POSTAL")
+    rows = ["indicator,area,period,value"] + [
+        f"UNCTAD.B2C.{n},{area},2020,{v}" for area, vs in areas.items()
+        for n, v in zip(names, vs, strict=True)
+    ]
+    inputs = tmp_path / "inputs.csv"
+    inputs.write_text("\n".join(rows) + "\n")
+    revised = tmp_path / "revised.csv"
+    revised.write_text("indicator,area,period,value\nUNCTAD.B2C.INTERNET,KEN,2020,63\n")
+    restored = tmp_path / "restored.csv"
+    restored.write_text("indicator,area,period,value\nUNCTAD.B2C.INTERNET,KEN,2020,30\n")
+    recipe = "unctad-b2c-2020-published"
+
+    def index() -> dict[str, float]:
+        got = store.query(indicators=["UNCTAD.B2C.INDEX.REBUILT"])
+        return got.set_index("area")["value"].to_dict()
+
+    load_files(store, [inputs], catalogue=catalogue)
+    build_index(store, catalogue, recipe, 2020)
+    first = index()
+    load_files(store, [revised], catalogue=catalogue)
+    build_index(store, catalogue, recipe, 2020)
+    assert index()["KEN"] != first["KEN"]
+    load_files(store, [restored], catalogue=catalogue)
+    third = build_index(store, catalogue, recipe, 2020)
+    assert third.stored.duplicate_of is None and third.stored.revised > 0
+    assert index() == first
