@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from deo.core import Conflict, DeoError, NotFoundError, PermissionDenied
+from deo.store.database import StoreBusy
 from deo.track.auth import TooManyAttempts
 
 PROBLEM = "application/problem+json"
@@ -24,6 +25,7 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
 #: A user-fixable error -> its HTTP status and title (anything else of ours is 422).
 STATUSES: dict[type[DeoError], tuple[int, str]] = {
     TooManyAttempts: (429, "Too Many Requests"),
+    StoreBusy: (503, "Service Unavailable"),  # another writer held the store too long
     PermissionDenied: (403, "Forbidden"),
     Conflict: (409, "Conflict"),
     DeoError: (422, "Unprocessable Content"),
