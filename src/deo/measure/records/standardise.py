@@ -2,21 +2,22 @@
 
 1. exact copies removed (duplicates by the whole record); records sharing a key but
    differing are *conflicting duplicates*, rejected (which copy is right is not ours to guess);
-2. amendments: a record named by another's ``amends`` field is replaced by it (chains work:
-   only the last amendment stands); an amendment that was rejected replaces nothing;
-3. analysis columns derived per record type (direction, partner, product, channel...);
-4. values converted to the recipe's currency (see :mod:`deo.measure.records.rates`), exactly,
+2. analysis columns derived per record type (direction, partner, product, channel...);
+3. values converted to the recipe's currency (see :mod:`deo.measure.records.rates`), exactly,
    in whole cents rounded half up (:func:`exact_cents`), so that sums are exact and the same
    on every engine;
-5. outlier rules declared in the recipe.
+4. outlier rules declared in the recipe;
+5. amendments, once every record has its verdict: a record named by another's ``amends``
+   field is replaced by it only if that amendment stands (:func:`amendment_outcomes`).
 
 Each record ends with an ``outcome``: null (counted), ``amended``, ``out-of-scope:<why>``,
-or a reject rule (``conflicting-duplicate``, ``no-exchange-rate``, ``outlier:<name>``).
+or a reject rule (``conflicting-duplicate``, ``amount-too-large``, ``no-exchange-rate``,
+``outlier:<name>``, ``amends-itself``, ``amendment-cycle``, ``conflicting-amendment``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import ibis
@@ -63,21 +64,15 @@ def standardise(
     contract: Contract,
     ctx: Context,
     factors: pd.DataFrame,
+    cache: Callable[[ir.Table], ir.Table] = lambda table: table,
 ) -> ir.Table:
-    """Typed, contract-valid records -> :data:`FINAL_COLUMNS` with ``outcome``."""
+    """Typed, contract-valid records -> :data:`FINAL_COLUMNS` with ``outcome``. ``cache``
+    materialises a table in the engine (the records are read twice when amendments are
+    resolved)."""
     records = typed.distinct()
     key = list(contract.key)
     copies = ibis._.count().over(group_by=[records[k] for k in key])
     records = records.mutate(_copies=copies)
-    if contract.amends:
-        amending = (
-            records.filter(records[contract.amends].notnull() & (records._copies == 1))
-            .select(_amended=records[contract.amends]).distinct()
-        )
-        marked = records.left_join(amending, records[key[0]] == amending._amended)
-        records = marked.select(*records.columns, _replaced=marked._amended.notnull())
-    else:
-        records = records.mutate(_replaced=ibis.literal(False))
     recipe = ctx.recipe
     records = derive(records, ctx)
     records = _convert(records, ctx, factors)
@@ -85,7 +80,6 @@ def standardise(
         flagged = OUTLIER_RULES.get(rule.kind).flags(records, rule)
         records = records.mutate(**{f"_outlier_{rule.name}": flagged})
     branches = [
-        (records._replaced, "amended"),
         (records._copies > 1, "conflicting-duplicate"),
         (records.scope.notnull(), "out-of-scope:" + records.scope),
         (records._too_large, "amount-too-large"),
@@ -96,7 +90,108 @@ def standardise(
         outcome=ibis.cases(*branches, else_=ibis.null("string")),
         period_start=records.day.truncate({"M": "M", "Q": "Q", "A": "Y"}[recipe.frequency]),
     )
+    if contract.amends:
+        records = _resolve_amendments(cache(records.select(*FINAL_COLUMNS, "amends",
+                                                           "_copies")), ctx)
     return records.select(*FINAL_COLUMNS)
+
+
+def _resolve_amendments(records: ir.Table, ctx: Context) -> ir.Table:
+    """Records with the outcomes of :func:`amendment_outcomes` over their own."""
+    amending = records.filter(records.amends.notnull() & (records._copies == 1))
+    links = amending.select(
+        "record_key", "amends", _accepted=~is_reject(amending.outcome).fill_null(False)
+    ).to_pandas()
+    decided = amendment_outcomes(links.itertuples(index=False))
+    if not decided:
+        return records
+    table = ctx.lookup(pd.DataFrame({"_amend_key": list(decided),
+                                     "_amend_outcome": list(decided.values())}))
+    joined = records.left_join(table, records.record_key == table._amend_key)
+    return joined.select(*(c for c in records.columns if c != "outcome"),
+                         outcome=joined._amend_outcome.coalesce(joined.outcome))
+
+
+def amendment_outcomes(links: Iterable[tuple[str, str, bool]]) -> dict[str, str]:
+    """The amendment rule (docs/records.md, section 5), on ``(record key, the key it
+    amends, accepted)`` for every amending record, ``accepted`` being its verdict on its
+    own (not rejected by a check; out of scope counts as accepted). Returns the keys whose
+    outcome the rule decides:
+
+    - ``amends-itself``: a record that names itself; ``amendment-cycle``: records whose
+      amendments lead back to themselves. Both rejected, and they replace nothing.
+    - ``amended``: a record replaced by its one *standing* amendment: an amendment stands
+      if it is accepted, or is itself replaced by a standing one (chains: only the last
+      amendment counts). A rejected amendment replaces nothing.
+    - ``conflicting-amendment``: two or more standing amendments of one record: which
+      correction is right is not ours to guess, so they (and the amendments of them) are
+      rejected and the record they amend stays as it is.
+    """
+    target: dict[str, str] = {}
+    accepted: dict[str, bool] = {}
+    out: dict[str, str] = {}
+    for key, amends, ok in links:
+        accepted[key] = bool(ok)
+        if key == amends:
+            out[key] = "amends-itself"
+        else:
+            target[key] = amends
+    _mark_cycles(target, out)
+    children: dict[str, list[str]] = {}
+    for key, amends in target.items():
+        if key not in out:
+            children.setdefault(amends, []).append(key)
+    standing: dict[str, bool] = {}
+    disputed: list[str] = []
+    for node in _post_order(children):
+        stands = [c for c in children.get(node, ()) if standing[c]]
+        if len(stands) > 1:
+            disputed.extend(stands)
+        if node in out:  # itself or a cycle: rejected, replaced by nothing
+            standing[node] = False
+        elif len(stands) == 1:
+            out[node] = "amended"
+            standing[node] = True
+        else:
+            standing[node] = accepted.get(node, False)
+    stack = list(disputed)
+    while stack:
+        node = stack.pop()
+        out[node] = "conflicting-amendment"
+        stack.extend(children.get(node, ()))
+    return out
+
+
+def _mark_cycles(target: dict[str, str], out: dict[str, str]) -> None:
+    """Mark ``amendment-cycle`` every key on a cycle of ``target`` (each key amends one)."""
+    done: set[str] = set()
+    for start in target:
+        path: dict[str, int] = {}
+        node = start
+        while node in target and node not in done and node not in path:
+            path[node] = len(path)
+            node = target[node]
+        if node in path:
+            for member in list(path)[path[node]:]:
+                out[member] = "amendment-cycle"
+        done.update(path)
+
+
+def _post_order(children: dict[str, list[str]]) -> list[str]:
+    """Every node of the amendment forest (cycles removed), each after all its amendments
+    (no recursion: chains can be long)."""
+    amenders = {c for kids in children.values() for c in kids}
+    order: list[str] = []
+    for root in (n for n in children if n not in amenders):
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((c, False) for c in children.get(node, ()))
+    return order
 
 
 #: Amounts and converted values must stay below this (units of the currency): beyond it the
