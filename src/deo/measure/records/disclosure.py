@@ -4,16 +4,28 @@ Primary suppression: a cell is withheld when it has fewer than ``min_records`` r
 ``min_contributors`` contributors, or when its ``dominance_n`` largest contributors hold more
 than ``dominance_k`` of its value (the (n, k) dominance rule).
 
-Secondary suppression (a simple, conservative heuristic, not an optimal one such as
-tau-Argus finds): within every group of cells that add up to a cell of another table of the
-recipe (same period and direction, one dimension summed over), a lone suppressed cell could be
-recovered by subtraction, so the smallest published cell of the group is withheld too; a
-group with no other cell to withhold has its total withheld instead. Repeated until stable.
+Secondary suppression holds across every table a run publishes. Within one period and
+direction (no table sums over either), every cell is a sum of *atoms*: the combinations of
+the breakdown codes (partner x product x customer x channel) that the published tables allow
+(a combination whose cell is absent from a published table is known to be empty). An
+attacker knows every published cell, so a withheld cell is recovered exactly when its
+atom vector lies in the span of the published cells' atom vectors; :func:`recoverable`
+(the audit) tests this by least squares for every withheld cell at once. :func:`secondary`
+withholds, for each recoverable cell, the cheapest published cell (smallest value) that its
+recovery uses, until the audit finds nothing; then gives back, most valuable first, every
+extra cell the audit does not need. The measures of a cell (value, records) share one
+pattern of additions, so one pattern protects both. Records that do not state a dimension
+the block breaks down by are assumed known to the attacker (conservative). Interval
+(approximate) disclosure is not checked, only exact recovery. See docs/records.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import numpy as np
 import pandas as pd
+from scipy import linalg, sparse
 
 from deo.measure.records.recipe import TABLE_DIMENSIONS, Disclosure
 
@@ -22,6 +34,11 @@ from deo.measure.records.recipe import TABLE_DIMENSIONS, Disclosure
 CELL_COLUMNS = ("table", "period_start", "direction", "records", "cents", "contributors",
                 "top_cents")
 DIMENSION_COLUMNS = tuple(TABLE_DIMENSIONS.values())
+#: Cells that no table sums over: each (period, direction) is its own system of additions.
+BLOCK = ["period_start", "direction"]
+#: A withheld cell counts as recovered when its atom vector's distance from the span of the
+#: published ones is below this share of its length (exact recovery leaves ~1e-12).
+RECOVERY_TOLERANCE = 1e-6
 
 
 def primary(cells: pd.DataFrame, rule: Disclosure) -> pd.Series:
@@ -36,9 +53,102 @@ def _dims(table: str) -> list[str]:
     return [TABLE_DIMENSIONS[d] for d in table.split("+") if d]
 
 
-def secondary(cells: pd.DataFrame, suppressed: pd.Series) -> pd.Series:
-    """``suppressed`` widened so that no suppressed cell can be recovered from a published
-    total by subtraction (see the module's docstring)."""
+def _atoms(block: pd.DataFrame) -> sparse.csr_matrix:
+    """Cells x atoms incidence (1 where the atom adds to the cell) of one block."""
+    tables = {t: _dims(t) for t in pd.unique(block["table"])}
+    present = [d for d in DIMENSION_COLUMNS if any(d in dims for dims in tables.values())]
+    codes = {d: pd.factorize(block[d])[0] for d in present}  # -1 where the cell has none
+    sizes = {d: int(codes[d].max()) + 1 for d in present}
+    rows = {t: np.flatnonzero(block["table"].to_numpy() == t) for t in tables}
+
+    def key(columns: dict[str, np.ndarray], dims: list[str]) -> np.ndarray:
+        out = np.zeros(len(next(iter(columns.values()))), dtype=np.int64)
+        for d in dims:  # mixed radix: one integer per combination of codes
+            out = out * sizes[d] + columns[d]
+        return out
+
+    atoms: dict[str, np.ndarray] = {"_": np.zeros(1, dtype=np.int64)}
+    done: list[str] = []
+    for dim in present:  # grow the combinations one dimension at a time, pruning early
+        n = len(next(iter(atoms.values())))
+        atoms = {d: np.repeat(v, sizes[dim]) for d, v in atoms.items()}
+        atoms[dim] = np.tile(np.arange(sizes[dim]), n)
+        done.append(dim)
+        for table, dims in tables.items():
+            if dim in dims and set(dims) <= set(done):
+                cells = {d: codes[d][rows[table]] for d in dims}
+                keep = np.isin(key(atoms, dims), key(cells, dims))
+                atoms = {d: v[keep] for d, v in atoms.items()}
+    count = len(atoms["_"])
+    pairs_row, pairs_col = [], []
+    for table, dims in tables.items():
+        cells = rows[table]
+        if not dims:
+            pairs_row.append(np.repeat(cells, count))
+            pairs_col.append(np.tile(np.arange(count), len(cells)))
+            continue
+        cell_keys = key({d: codes[d][cells] for d in dims}, dims)
+        order = np.argsort(cell_keys)
+        found = np.searchsorted(cell_keys[order], key(atoms, dims))
+        pairs_row.append(cells[order][found])  # every atom is in one cell of each table
+        pairs_col.append(np.arange(count))
+    row, col = np.concatenate(pairs_row), np.concatenate(pairs_col)
+    # A cell no allowed combination reaches (records lacking another dimension of the block)
+    # gets an atom of its own: nothing else tells its value.
+    lone = np.setdiff1d(np.arange(len(block)), row)
+    row = np.concatenate([row, lone])
+    col = np.concatenate([col, count + np.arange(len(lone))])
+    shape = (len(block), count + len(lone))
+    return sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=shape)
+
+
+def _coordinates(incidence: sparse.csr_matrix) -> np.ndarray:
+    """Each cell's atom vector in an orthonormal basis of the span of all of them (cells x
+    rank): the same distances and spans, with as many columns as cells at most."""
+    gram = (incidence @ incidence.T).toarray()
+    values, vectors = linalg.eigh(gram)
+    keep = values > values.max() * 1e-12
+    return vectors[:, keep] * np.sqrt(values[keep])
+
+
+def _recovery(vectors: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each hidden cell: whether the published cells determine it, and the weights of
+    the published cells in its least-norm recovery (published x hidden)."""
+    shown, withheld = vectors[~hidden], vectors[hidden]
+    if not len(shown):
+        return np.zeros(len(withheld), dtype=bool), np.zeros((0, len(withheld)))
+    weights, *_ = linalg.lstsq(shown.T, withheld.T, lapack_driver="gelsd")
+    miss = np.linalg.norm(shown.T @ weights - withheld.T, axis=0)
+    return miss <= RECOVERY_TOLERANCE * np.linalg.norm(withheld, axis=1), weights
+
+
+def _blocks(cells: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    for _key, block in cells.groupby(BLOCK, dropna=False, sort=True):
+        yield block
+
+
+def recoverable(cells: pd.DataFrame, hidden: pd.Series) -> pd.Series:
+    """The audit: True for every withheld cell whose value the published cells of its run
+    determine exactly, by any linear combination across all tables (see the module)."""
+    found = pd.Series(False, index=cells.index)
+    for block in _blocks(cells):
+        mask = hidden[block.index].to_numpy(dtype=bool)
+        if mask.any():
+            exact, _weights = _recovery(_coordinates(_atoms(block)), mask)
+            found[block.index[mask]] = exact
+    return found
+
+
+def audit(cells: pd.DataFrame, hidden: pd.Series) -> pd.DataFrame:
+    """The withheld cells that the published ones give away (empty when protected)."""
+    return cells[recoverable(cells, hidden)]
+
+
+def _neighbours(cells: pd.DataFrame, suppressed: pd.Series) -> pd.Series:
+    """A first, local pass: within every group of cells that add up to a cell of another
+    table (one dimension summed over), a lone withheld cell takes the smallest published
+    cell of its group with it (or the group's total when it has none). Quick and gives
+    the usual patterns, but blind to recoveries through several tables."""
     suppressed = suppressed.copy()
     tables = set(cells["table"])
     changed = True
@@ -74,6 +184,59 @@ def _margin(cells: pd.DataFrame, margin: str, cell: pd.Series, keys: list[str]) 
     for key in keys:
         match &= cells[key] == cell[key]
     return cells.index[match]
+
+
+def _protect_block(block: pd.DataFrame, mask: np.ndarray, needed: np.ndarray) -> np.ndarray:
+    vectors = _coordinates(_atoms(block))
+    # Withhold the cells of least value (then fewest records) first.
+    order = np.lexsort((block["records"].to_numpy(), block["cents"].to_numpy()))
+    cost = np.empty(len(block), dtype=int)
+    cost[order] = np.arange(len(block))
+    mask = mask.copy()
+    while True:
+        exact, weights = _recovery(vectors, mask)
+        if not exact.any():
+            break
+        for cell in _breakers(vectors, mask, weights[:, exact], cost):
+            mask[cell] = True
+    # Give back extra cells the protection does not need, the most valuable first.
+    for cell in sorted(np.flatnonzero(mask & ~needed), key=lambda c: -cost[c]):
+        mask[cell] = False
+        if _recovery(vectors, mask)[0].any():
+            mask[cell] = True
+    return mask
+
+
+def _breakers(vectors: np.ndarray, mask: np.ndarray, weights: np.ndarray,
+              cost: np.ndarray) -> set[int]:
+    """Published cells to withhold so that each recovery (a column of ``weights``) fails:
+    the cheapest cell the recovery cannot do without (one no other published cell spans),
+    else the cheapest it uses (a further round withholds the others)."""
+    shown = np.flatnonzero(~mask)
+    others = linalg.null_space(vectors[shown].T)  # the published cells' own relations
+    spare = np.linalg.norm(others, axis=1) > 1e-9 if others.size else np.zeros(len(shown), bool)
+    chosen: set[int] = set()
+    for column in weights.T:
+        share = np.abs(column)
+        used = share > 1e-9 * share.max()
+        essential = used & ~spare
+        if chosen & set(shown[essential]):
+            continue  # already broken by a cell chosen for another recovery
+        pool = shown[essential] if essential.any() else shown[used]
+        chosen.add(int(pool[np.argmin(cost[pool])]))
+    return chosen
+
+
+def secondary(cells: pd.DataFrame, suppressed: pd.Series) -> pd.Series:
+    """``suppressed`` widened until no withheld cell can be recovered from the published
+    cells of the run (see the module's docstring)."""
+    needed = suppressed.astype(bool)
+    out = _neighbours(cells, needed)
+    for block in _blocks(cells):
+        mask = out[block.index].to_numpy(dtype=bool)
+        if mask.any():
+            out[block.index] = _protect_block(block, mask, needed[block.index].to_numpy())
+    return out
 
 
 def protect(cells: pd.DataFrame, rule: Disclosure) -> pd.Series:
