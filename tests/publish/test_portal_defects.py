@@ -216,3 +216,8 @@ def test_unknown_query_parameters_are_refused(client, path, params):
     assert got.status_code == 422
     [name] = params
     assert got.json()["errors"][0]["parameter"] == name and name in got.json()["detail"]
+
+
+def test_evidence_files_keep_their_path_without_a_language(client):
+    got = client.get("/track/evidence/12345", follow_redirects=False)
+    assert got.status_code == 404 and "12345" in got.text  # the evidence route answered

@@ -24,12 +24,14 @@ def releases(request: Request) -> dict:
     return {"data": records(frame), "count": len(frame)}
 
 
-#: A file path (``/srv/deo/rejects/x.csv``, ``C:\\data\\x.csv``), not part of a URL.
-PATH = re.compile(r"(?<![\w:/.\\])(?:[A-Za-z]:)?[\\/](?:[^\s;,\\/]+[\\/])*([^\s;,\\/]+)")
+#: A file path: absolute (``/srv/deo/x.csv``, ``C:\\data\\x.csv``), or relative with a
+#: file name (``deo-data/rejects/x.csv``); never part of a URL.
+PATH = re.compile(r"(?<![\w:/.\\-])(?:(?:[A-Za-z]:)?[\\/](?:[^\s;,\\/]+[\\/])*[^\s;,\\/]+"
+                  r"|[\w.-]+[\\/](?:[^\s;,\\/]+[\\/])*[^\s;,\\/]+\.\w{1,8}\b)")
 
 
 def without_paths(text: str | None) -> str | None:
     """``text`` with every file path cut to the file's name (URLs are kept)."""
     if not isinstance(text, str):
         return text
-    return PATH.sub(lambda m: PureWindowsPath(m.group(0)).name or m.group(1), text)
+    return PATH.sub(lambda m: PureWindowsPath(m.group(0)).name or m.group(0), text)

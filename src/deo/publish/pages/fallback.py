@@ -17,6 +17,8 @@ from deo.publish.pages.routes import Lang
 
 #: First path segments that belong to someone else (the API, static files, our languages).
 TAKEN = (*LANGUAGES, "api", "static")
+#: Pages whose path starts without a language (evidence files are the same in every one).
+WITHOUT_LANGUAGE = ("track/evidence/",)
 #: The portal's sections, so that ``/track/TEST`` finds ``/en/track/TEST``.
 SECTIONS = ("indicators", "areas", "compare", "indices", "releases", "track", "login",
             "logout")
@@ -27,7 +29,8 @@ LANGUAGE_TAG = re.compile(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})?")
 class NotOurs(Convertor):
     """A first path segment that is not a language of ours, ``api`` or ``static``."""
 
-    regex = "(?!(?:" + "|".join(TAKEN) + ")(?:/|$))[^/]+"
+    regex = ("(?!(?:" + "|".join(TAKEN) + ")(?:/|$))"
+             + "".join(f"(?!{re.escape(p)})" for p in WITHOUT_LANGUAGE) + "[^/]+")
 
     def convert(self, value: str) -> str:
         return value
