@@ -116,3 +116,58 @@ def test_an_index_rebuild_restores_values_when_its_inputs_go_back(
     third = build_index(store, catalogue, recipe, 2020)
     assert third.stored.duplicate_of is None and third.stored.revised > 0
     assert index() == first
+
+
+def test_a_rebuild_withdraws_the_values_of_an_area_it_no_longer_scores(
+    store: Store, tmp_path: Path, catalogue
+):
+    """KEN loses a component (revised to missing): the rebuild excludes it, and its
+    earlier index value must not stay current beside the new results."""
+    from deo.assess.build import build_index
+
+    areas = {"KEN": (30, 40, 5, 50), "UGA": (10, 20, 2, 30), "CHE": (90, 95, 80, 95),
+             "BRA": (60, 70, 20, 60)}
+    names = ("INTERNET", "ACCOUNT", "SERVERS", "POSTAL")
+    rows = ["indicator,area,period,value"] + [
+        f"UNCTAD.B2C.{n},{area},2020,{v}" for area, vs in areas.items()
+        for n, v in zip(names, vs, strict=True)
+    ]
+    inputs = tmp_path / "inputs.csv"
+    inputs.write_text("\n".join(rows) + "\n")
+    missing = tmp_path / "missing.csv"
+    missing.write_text("indicator,area,period,value,status\nUNCTAD.B2C.INTERNET,KEN,2020,,M\n")
+    recipe, index = "unctad-b2c-2020-published", ["UNCTAD.B2C.INDEX.REBUILT"]
+
+    load_files(store, [inputs], catalogue=catalogue)
+    first = build_index(store, catalogue, recipe, 2020).stored
+    assert set(store.query(indicators=index)["area"]) == {"KEN", "UGA", "CHE", "BRA"}
+    load_files(store, [missing], catalogue=catalogue)
+    second = build_index(store, catalogue, recipe, 2020)
+    assert "KEN" in second.result.excluded
+    assert second.stored.withdrawn == 1 and second.stored.duplicate_of is None
+    assert set(store.query(indicators=index)["area"]) == {"UGA", "CHE", "BRA"}
+    # History kept: the earlier vintage still holds KEN, and explain shows it withdrawn.
+    assert "KEN" in set(store.query(indicators=index, vintage=first.release_id)["area"])
+    history = store.history(index[0], "KEN", "2020")
+    assert history["superseded_by"].tolist() == [second.stored.release_id]
+    assert "withdrawn" in store.releases()["note"].iloc[-1]
+    # Loaded data are never withdrawn: only computed values are a complete result.
+    assert store.query(indicators=["UNCTAD.B2C.ACCOUNT"], areas=["KEN"])["value"].tolist() == [40]
+
+
+def test_cli_says_what_a_rebuild_withdrew(tmp_path: Path, capsys):
+    rows = ["indicator,area,period,value"] + [
+        f"UNCTAD.B2C.{n},{area},2020,{v}" for area, v0 in (("KEN", 30), ("UGA", 10),
+                                                        ("CHE", 90))
+        for n, v in zip(("INTERNET", "ACCOUNT", "SERVERS", "POSTAL"),
+                        (v0, v0 + 5, v0 / 2, v0 + 10), strict=True)
+    ]
+    inputs, missing = tmp_path / "inputs.csv", tmp_path / "missing.csv"
+    inputs.write_text("\n".join(rows) + "\n")
+    missing.write_text("indicator,area,period,value,status\nUNCTAD.B2C.POSTAL,UGA,2020,,M\n")
+    assert main(["load", str(inputs)]) == 0
+    assert main(["index", "build", "unctad-b2c-2020-published", "--year", "2020"]) == 0
+    assert main(["load", str(missing)]) == 0
+    capsys.readouterr()
+    assert main(["index", "build", "unctad-b2c-2020-published", "--year", "2020"]) == 0
+    assert "1 earlier computed value is no longer computed; withdrawn." in capsys.readouterr().out

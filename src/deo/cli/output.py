@@ -182,6 +182,15 @@ def print_release_results(
                 ),
                 highlight=False,
             )
+            if result.withdrawn:
+                console.print(
+                    ngettext("{name}: {n} earlier computed value is no longer computed; "
+                             "withdrawn.",
+                             "{name}: {n} earlier computed values are no longer computed; "
+                             "withdrawn.", result.withdrawn)
+                    .format(name=name, n=result.withdrawn),
+                    highlight=False,
+                )
 
 
 def write_query(

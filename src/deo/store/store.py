@@ -66,6 +66,26 @@ class LoadResult:
     revised: int
     unchanged: int
     duplicate_of: int | None = None
+    #: Earlier computed values that this computed release no longer holds (see
+    #: :meth:`Store._compare`): marked superseded, with no new row.
+    withdrawn: int = 0
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    """A frame compared with the store's current rows."""
+
+    #: The frame merged with the current rows of its keys (their columns suffixed ``_old``).
+    merged: pd.DataFrame
+    #: Which records have a current row, and which equal it.
+    existing: pd.Series
+    same: pd.Series
+    #: Ids of the current rows the release withdraws.
+    withdrawn: list[int]
+
+    @property
+    def nothing_new(self) -> bool:
+        return bool(self.same.all()) and not self.withdrawn
 
 
 class Store:
@@ -103,7 +123,7 @@ class Store:
             previous = self.find_release(data_hash or observations_hash(frame), conn)
             if previous is None:
                 return None
-            return previous if bool(self._compare(conn, frame)[2].all()) else None
+            return previous if self._compare(conn, frame).nothing_new else None
 
     def load(self, frame: pd.DataFrame, **release: object) -> LoadResult:
         """Write one validated observation frame as a release (see :meth:`load_releases`)."""
@@ -146,13 +166,19 @@ class Store:
     ) -> LoadResult:
         frame = batch.frame
         data_hash = batch.data_hash or observations_hash(frame)
-        merged, existing, same = self._compare(conn, frame)
-        if same.all():
+        compared = self._compare(conn, frame)
+        merged, existing, same = compared.merged, compared.existing, compared.same
+        if compared.nothing_new:
             previous = self.find_release(data_hash, conn)
             if previous is not None:
                 return LoadResult(previous, len(frame), 0, 0, len(frame),
                                   duplicate_of=previous)
         changed = existing & ~same
+        withdrawn = compared.withdrawn
+        note = batch.note
+        if withdrawn:
+            note = "; ".join(filter(None, [note, f"{len(withdrawn)} earlier computed "
+                                           "value(s) no longer computed, withdrawn"]))
         release_id = conn.execute(
             insert(REL).values(
                 loaded_at=datetime.now(UTC),
@@ -167,12 +193,12 @@ class Store:
                 revised_count=int(changed.sum()),
                 as_of=batch.as_of,
                 synthetic=batch.synthetic,
-                note=batch.note,
+                note=note,
             )
         ).inserted_primary_key[0]
-        if changed.any():
+        if changed.any() or withdrawn:
             ids = merged.loc[changed, "id_old"].astype(int).tolist()
-            self._supersede(conn, ids, release_id)
+            self._supersede(conn, ids + withdrawn, release_id)
 
         def step(rows: int) -> None:
             if progress:
@@ -185,13 +211,17 @@ class Store:
             int((~existing).sum()),
             int(changed.sum()),
             int(same.sum()),
+            withdrawn=len(withdrawn),
         )
 
-    def _compare(
-        self, conn: Connection, frame: pd.DataFrame
-    ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-        """``frame`` merged with the current rows of its keys (their columns suffixed
-        ``_old``), which records have a current row, and which equal it."""
+    def _compare(self, conn: Connection, frame: pd.DataFrame) -> _Comparison:
+        """``frame`` compared with the current rows of its indicators.
+
+        A release of computed values (every record has a ``method``) is the complete
+        result for each indicator and period it holds: a current computed value of one of
+        those that it does not hold (an area an index no longer scores) is withdrawn,
+        rather than left current beside the new results.
+        """
         frame = frame.copy()
         if "method" not in frame:
             frame["method"] = None
@@ -202,7 +232,7 @@ class Store:
         for column in COMPARED:
             new, old = merged[column], merged[f"{column}_old"]
             same &= (new == old) | (new.isna() & old.isna())
-        return merged, existing, same
+        return _Comparison(merged, existing, same, _withdrawn(frame, current))
 
     @staticmethod
     def _supersede(conn: Connection, ids: list[int], release_id: int) -> None:
@@ -393,6 +423,17 @@ class Store:
                 or 0,
                 "stored_rows": conn.execute(select(func.count()).select_from(OBS)).scalar() or 0,
             }
+
+
+def _withdrawn(frame: pd.DataFrame, current: pd.DataFrame) -> list[int]:
+    """Ids of the current computed rows of ``frame``'s indicators and periods that a
+    computed ``frame`` does not hold (none when ``frame`` holds loaded data)."""
+    if frame.empty or frame["method"].isna().any():
+        return []
+    scope = frame[["indicator", "period"]].drop_duplicates()
+    earlier = current[current["method_old"].notna()].merge(scope, on=["indicator", "period"])
+    held = earlier.merge(frame[list(KEY)], on=list(KEY), how="left", indicator="_held")
+    return held.loc[held["_held"] == "left_only", "id_old"].astype(int).tolist()
 
 
 def observations_hash(frame: pd.DataFrame) -> str:
