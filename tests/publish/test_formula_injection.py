@@ -119,3 +119,17 @@ def test_csv_safe_prefixes_every_formula_start_and_nothing_else():
     assert list(safe["text"][:len(PAYLOADS)]) == ["'" + p for p in PAYLOADS]
     assert list(safe["text"][len(PAYLOADS):].fillna("")) == ["plain", "a=b", ""]
     assert safe["number"].equals(frame["number"])
+
+
+def test_the_xlsx_writer_keeps_text_as_text(tmp_path):
+    from deo.sources.formats import get_format
+
+    frame = pd.DataFrame({"indicator": ["IT.NET.USER.ZS"], "area": ["KEN"],
+                          "period": ["2022"], "breakdown": [""], "value": [-1.5],
+                          "status": [PAYLOADS[0]], "se": [None], "ci_lower": [None],
+                          "ci_upper": [None]})
+    get_format("xlsx").write(frame, tmp_path / "x.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "x.xlsx")
+    assert_no_formula(book)
+    values = [c.value for c in cells(book)]
+    assert PAYLOADS[0] in values and -1.5 in values

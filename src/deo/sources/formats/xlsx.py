@@ -9,6 +9,7 @@ import pandas as pd
 
 from deo.core import DeoError
 from deo.sources.formats import FileFormat, register
+from deo.sources.formats.cells import text_cells
 from deo.sources.formats.common import with_dimension_columns
 from deo.sources.formats.tidy_csv import to_raw
 from deo.sources.formats.wide_csv import header_line, melt
@@ -36,6 +37,7 @@ def read(path: Path, columns=None, constants=None, sheet=None) -> pd.DataFrame:
 def write(frame: pd.DataFrame, path: Path, **_options) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
         with_dimension_columns(frame).to_excel(book, sheet_name="observations", index=False)
+        text_cells(book.book)  # a text value is never a live formula
 
 
 register(
