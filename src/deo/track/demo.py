@@ -89,7 +89,7 @@ def build_demo_tracker(engine: Engine, today: date | None = None,
     start = date(today.year - 2, 1, 1)
     plan.create_strategy(
         engine, SYSTEM, "KEN-ECOM-EXAMPLE",
-        "National e-commerce strategy (illustrative example)", "KEN", start.year,
+        "National e-commerce strategy", "KEN", start.year,
         start.year + 5, vision="Every business can sell online, at home and abroad.",
         goals="Double the share of businesses receiving orders online; halve parcel "
               "clearance times.", lead_organisation="KE-MITED", illustrative=True)
@@ -110,7 +110,7 @@ def build_demo_tracker(engine: Engine, today: date | None = None,
 
     plan.create_strategy(
         engine, SYSTEM, "EAC-ECOM-EXAMPLE",
-        "Regional e-commerce strategy (illustrative example)", "EAC", start.year,
+        "Regional e-commerce strategy", "EAC", start.year,
         start.year + 4, lead_organisation="EAC-SEC", illustrative=True)
     n = 0
     for area, title, priority in REGIONAL:
