@@ -1,6 +1,6 @@
 """Commands for the strategy and reform tracker: `deo track org | user | strategy | import |
-export | digest`. The command line acts as the administrator (:data:`deo.track.access.SYSTEM`):
-whoever runs it has the server's own rights."""
+export | digest | audit`. The command line acts as the administrator
+(:data:`deo.track.access.SYSTEM`): whoever runs it has the server's own rights."""
 
 from __future__ import annotations
 
@@ -86,16 +86,144 @@ def user_add(
     """Add a person; the password is asked twice (or read from standard input)."""
     from deo.track.auth import add_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise DeoError(_("--password-stdin: standard input holds no password"))
-    else:
-        password = typer.prompt(_("Password"), hide_input=True,
-                                confirmation_prompt=_("Repeat the password"))
+    password = _read_password(password_stdin)
     add_user(open_store().engine, _system(), email, name, password, role, org)
     out.print(_("User {email} added as {role}.").format(email=email.strip().lower(), role=role),
               highlight=False)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise DeoError(_("--password-stdin: standard input holds no password"))
+        return password
+    return typer.prompt(_("Password"), hide_input=True,
+                        confirmation_prompt=_("Repeat the password"))
+
+
+PASSWORD_STDIN = typer.Option(False, "--password-stdin", help="Read the password from the "
+                              "first line of standard input.")
+EMAIL = typer.Argument(..., help="The person's e-mail address.")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Everyone who may sign in, with their role, organisation and open sessions."""
+    from deo.track.auth import users
+
+    rows = users(open_store().engine, _system())
+    if not rows:
+        out.print(_("No user yet; add one with `deo track user add`."))
+        return
+    frame = pd.DataFrame(rows).drop(columns=["id", "created_at"])
+    frame["active"] = frame["active"].map({True: _("yes"), False: _("no")})
+    frame["organisation"] = frame["organisation"].fillna("")
+    print_frame(out, frame, title=_("Users"))
+
+
+@user_app.command("deactivate")
+def user_deactivate(email: str = EMAIL) -> None:
+    """Stop a person signing in; their sessions end at once (the audit trail keeps them)."""
+    from deo.track.auth import set_active
+
+    set_active(open_store().engine, _system(), email, False)
+    out.print(_("User {email} deactivated; their sessions have ended.").format(
+        email=email.strip().lower()), highlight=False)
+
+
+@user_app.command("activate")
+def user_activate(email: str = EMAIL) -> None:
+    """Let a deactivated person sign in again."""
+    from deo.track.auth import set_active
+
+    set_active(open_store().engine, _system(), email, True)
+    out.print(_("User {email} may sign in again.").format(email=email.strip().lower()),
+              highlight=False)
+
+
+@user_app.command("role")
+def user_role(
+    email: str = EMAIL,
+    role: str = typer.Argument(..., help="administrator, coordinator, focal_point or partner."),
+    org: str | None = typer.Option(None, "--org", help="Their organisation's code (required "
+                                   "for a coordinator or a focal point)."),
+) -> None:
+    """Give a person another role; their sessions end, so it applies from their next
+    sign-in."""
+    from deo.track.auth import set_role
+
+    set_role(open_store().engine, _system(), email, role, org)
+    out.print(_("User {email} is now {role}; their sessions have ended.").format(
+        email=email.strip().lower(), role=role), highlight=False)
+
+
+@user_app.command("password")
+def user_password(email: str = EMAIL, password_stdin: bool = PASSWORD_STDIN) -> None:
+    """Set a person's password (asked twice, or read from standard input); their sessions
+    end."""
+    from deo.track.auth import reset_password
+
+    reset_password(open_store().engine, _system(), email, _read_password(password_stdin))
+    out.print(_("Password of {email} set; their sessions have ended.").format(
+        email=email.strip().lower()), highlight=False)
+
+
+@user_app.command("revoke")
+def user_revoke(email: str = EMAIL) -> None:
+    """End every session of a person (they must sign in again)."""
+    from deo.track.auth import revoke_sessions
+
+    n = revoke_sessions(open_store().engine, _system(), email)
+    out.print(ngettext("{n} session of {email} ended.", "{n} sessions of {email} ended.", n)
+              .format(n=n, email=email.strip().lower()), highlight=False)
+
+
+@track_app.command("audit")
+def audit(
+    actor: str | None = typer.Option(None, "--actor", help="Who acted: an e-mail address."),
+    action: str | None = typer.Option(None, "--action", help="e.g. sign_in, sign_in_failed, "
+                                      "edit_measure, validate_update."),
+    entity: str | None = typer.Option(None, "--entity", help="e.g. user, measure, update."),
+    entity_id: int | None = typer.Option(None, "--id", help="The entity's id."),
+    since: str | None = typer.Option(None, "--since", help="From this date or time "
+                                     "(YYYY-MM-DD or ISO 8601; UTC unless an offset is given)."),
+    until: str | None = typer.Option(None, "--until", help="Before this date or time."),
+    limit: int = typer.Option(100, "--limit", help="At most this many records, newest first."),
+) -> None:
+    """The audit trail: every change and every checked sign-in, newest first."""
+    from deo.track.audit import audit_trail
+
+    rows = audit_trail(open_store().engine, _system(), who=actor, action=action,
+                       entity=entity, entity_id=entity_id, since=_moment("--since", since),
+                       until=_moment("--until", until), limit=limit)
+    if not rows:
+        out.print(_("No audit record matches."))
+        return
+    frame = pd.DataFrame(rows)[["at", "actor", "action", "entity", "entity_id", "after"]]
+    frame["entity_id"] = frame["entity_id"].astype("Int64").astype(str).replace("<NA>", "")
+    frame["after"] = frame["after"].map(_brief)
+    print_frame(out, frame, title=_("Audit trail"))
+
+
+def _brief(values) -> str:
+    """An audit record's values on one line (long ones cut)."""
+    if not values:
+        return ""
+    return "; ".join(f"{k}={str(v)[:40]}" for k, v in values.items())[:200]
+
+
+def _moment(option: str, text: str | None):
+    from datetime import datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise DeoError(_("{option} {value!r}: expected a date (YYYY-MM-DD) or a time "
+                         "(YYYY-MM-DDTHH:MM, UTC unless an offset is given)").format(
+            option=option, value=text)) from None
 
 
 # -- strategies ---------------------------------------------------------------------

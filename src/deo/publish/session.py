@@ -1,9 +1,11 @@
 """Who is signed in, and the CSRF check every write goes through (pages and API alike).
 
 The session token travels in an HttpOnly, SameSite=Lax cookie (``Secure`` when
-``DEO_SECURE_COOKIES=1``, as behind HTTPS). A form carries the session's CSRF token in a
-hidden ``csrf`` field; an API client sends it in the ``X-CSRF-Token`` header. The sign-in
-form, made before any session exists, uses a double-submit cookie instead.
+``DEO_SECURE_COOKIES=1``, as behind HTTPS); the server ends the session after its idle
+timeout or lifetime (:mod:`deo.track.config`), whatever the cookie. A form carries the
+session's CSRF token in a hidden ``csrf`` field; an API client sends it in the
+``X-CSRF-Token`` header. The sign-in form, made before any session exists, uses a
+double-submit cookie instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from deo.core import PermissionDenied
 from deo.i18n import _
 from deo.track import auth
 from deo.track.access import Actor
+from deo.track.config import session_lifetime
 
 SESSION_COOKIE = "deo_session"
 LOGIN_CSRF_COOKIE = "deo_login_csrf"
@@ -53,7 +56,7 @@ def check_csrf(request: Request, given: str | None) -> Actor:
 
 def open_session(response: Response, token: str) -> None:
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(),
-                        max_age=int(auth.SESSION_LIFETIME.total_seconds()), path="/")
+                        max_age=int(session_lifetime().total_seconds()), path="/")
 
 
 def close_session(request: Request, response: Response) -> None:

@@ -1,11 +1,15 @@
 """The tracker's configurable lists: measure statuses with their progress weights, and the
 default policy areas of a new strategy (``catalogue/track/*.toml``; an office may replace
-either under ``$DEO_HOME/catalogue/track/``)."""
+either under ``$DEO_HOME/catalogue/track/``); and the session timeouts, from the
+environment (``DEO_SESSION_IDLE_MINUTES``, ``DEO_SESSION_HOURS``)."""
 
 from __future__ import annotations
 
+import math
+import os
 import tomllib
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -66,3 +70,30 @@ def statuses() -> dict[str, Status]:
 def default_policy_areas() -> list[tuple[str, dict[str, str]]]:
     """(code, names by language) of the default policy areas, in order."""
     return [(a["code"], dict(a["name"])) for a in _read(_file("policy_areas.toml"))["area"]]
+
+
+def _minutes(name: str, default: float, per: float = 1.0) -> timedelta:
+    """A positive duration from the environment variable ``name`` (in units of ``per``
+    minutes), or the default; anything else is refused with the variable named."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return timedelta(minutes=default * per)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise DeoError(f"{name}={text!r}: expected a positive number")
+    return timedelta(minutes=value * per)
+
+
+def session_idle() -> timedelta:
+    """A session ends after this long without a request: ``DEO_SESSION_IDLE_MINUTES``
+    (default 30 minutes)."""
+    return _minutes("DEO_SESSION_IDLE_MINUTES", 30)
+
+
+def session_lifetime() -> timedelta:
+    """A session ends this long after sign-in, however active: ``DEO_SESSION_HOURS``
+    (default 12 hours)."""
+    return _minutes("DEO_SESSION_HOURS", 12, per=60)

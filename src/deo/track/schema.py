@@ -70,18 +70,21 @@ class Session(Base):
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: The session's last request (for the idle timeout; migration 0005).
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LoginFailure(Base):
-    """A failed sign-in, for throttling (kept in the database so that every instance of a
-    load-balanced portal counts the same failures)."""
+class SignInCount(Base):
+    """Sign-in attempts counted per subject (an account, a client address, or the pair)
+    in a fixed window, for throttling (migration 0005). One row per subject, raised by a
+    single atomic statement, so parallel guesses cannot all pass the check; kept in the
+    database so that every instance of a load-balanced portal counts the same."""
 
-    __tablename__ = "track_login_failures"
+    __tablename__ = "track_sign_in_counts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
-    address: Mapped[str] = mapped_column(String(64), nullable=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    subject: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class Strategy(Base):
