@@ -6,8 +6,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from boundary_world import USERS, make_world
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from deo.publish.app import create_app
@@ -48,3 +50,58 @@ def test_no_server_error(case):
         assert response.json()["status"] == 501
         return
     case.validate_response(response, checks=[not_a_server_error])
+
+
+# -- as each tracker role, on each backend ---------------------------------------------
+#
+# Issue 13 ("Show"): a Schemathesis run signed in as each role, covering the write paths,
+# on SQLite and PostgreSQL: no 5xx. Each generated request is sent once per role (and
+# once anonymously), with that role's session cookie and CSRF token.
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def tracker_world(request, tmp_path_factory):
+    if request.param == "sqlite":
+        store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('roles') / 'store.sqlite'}")
+        yield make_world(store)
+        store.close()
+        return
+    from conftest import _postgres_database
+
+    database = _postgres_database()
+    store = Store.open(next(database))
+    yield make_world(store)
+    store.close()
+    next(database, None)
+
+
+#: Examples per operation (each sent as every role): enough to reach every field's
+#: boundary, few enough that the run takes a minute or two.
+EXAMPLES = 12
+
+
+def _as_every_role(world, operation):
+    """A Hypothesis test sending each generated request as every role."""
+    # Signing out would end the sessions the run needs: that one is sent anonymously.
+    signing_out = operation.method.upper() == "DELETE" and operation.path.endswith("/session")
+    roles = ("public",) if signing_out else (*USERS, "public")
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        for role in roles:
+            session = world.session(role) if role != "public" else {}
+            response = case.call(headers={**(case.headers or {}), **session})
+            assert response.status_code < 500, (role, case.method, case.path, case.body,
+                                                response.text[:500])
+
+    return run
+
+
+def test_no_server_error_as_any_role(tracker_world):
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", tracker_world.app)
+    operations = [r.ok() for r in schema.include(path_regex="/track/").get_all_operations()]
+    assert any(op.method.upper() in ("POST", "PATCH") for op in operations)
+    for operation in operations:
+        _as_every_role(tracker_world, operation)()

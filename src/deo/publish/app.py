@@ -9,7 +9,9 @@ from fastapi_offline import FastAPIOffline
 from deo import __version__
 from deo.publish import api, pages
 from deo.publish.api import problems
+from deo.publish.guard import Guard
 from deo.store import Store
+from deo.track import updates
 
 
 def create_app(store: Store | None = None) -> FastAPI:
@@ -24,17 +26,22 @@ def create_app(store: Store | None = None) -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
         static_url="/api/v1/docs-assets",
+        # A form carries at most an update's evidence files (the guard caps their bytes).
+        form_limits={"max_files": updates.max_evidence_files() + 1, "max_fields": 100},
     )
     app.state.store = store or Store.open()
     # Offices on slow links: compress pages, JSON and CSV (downloads shrink 5-10 times).
     # Level 5: most of level 9's saving on JSON and CSV at a third of its CPU time.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # Outermost: limits and the session check run before anything reads the body.
+    app.add_middleware(Guard)
     problems.install(app)
-    app.include_router(api.router)
-    app.include_router(pages.router)
 
+    # Before the pages: their /{lang}/... routes would otherwise answer /api/health.
     @app.get("/api/health")
     def health() -> dict:
         return {"status": "ok", "version": __version__, **app.state.store.counts()}
 
+    app.include_router(api.router)
+    app.include_router(pages.router)
     return app

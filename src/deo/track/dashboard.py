@@ -148,10 +148,11 @@ def month_ends(first: date, last: date) -> list[date]:
 
 def overdue(states: pd.DataFrame, today: date) -> pd.DataFrame:
     """Measures past their due date and not completed or cancelled, most overdue first."""
-    due = pd.to_datetime(states["due_date"]).dt.date
-    late = states[due.notna() & (due < today) & ~states["status"].isin(CLOSED)]
-    return late.assign(days_late=[(today - d).days for d in pd.to_datetime(late["due_date"])
-                                  .dt.date]).sort_values("days_late", ascending=False)
+    # Compared as timestamps: .dt.date of a column without any date is not dates (pandas).
+    due, now = pd.to_datetime(states["due_date"]), pd.Timestamp(today)
+    late = states[due.notna() & (due < now) & ~states["status"].isin(CLOSED)]
+    return late.assign(days_late=(now - due[late.index]).dt.days.astype(int)).sort_values(
+        "days_late", ascending=False)
 
 
 def silent(states: pd.DataFrame, today: date, days: int) -> pd.DataFrame:
@@ -159,8 +160,8 @@ def silent(states: pd.DataFrame, today: date, days: int) -> pd.DataFrame:
     cutoff = pd.Timestamp(datetime.combine(today - timedelta(days=days), datetime.min.time()),
                           tz=UTC)
     last = pd.to_datetime(states["last_update_at"], utc=True)
-    started = pd.to_datetime(states["start_date"]).dt.date
-    open_ = ~states["status"].isin(CLOSED) & (started.isna() | (started <= today))
+    started = pd.to_datetime(states["start_date"])
+    open_ = ~states["status"].isin(CLOSED) & (started.isna() | (started <= pd.Timestamp(today)))
     quiet = states[open_ & (last.isna() | (last < cutoff))]
     return quiet.assign(last_update_at=last[quiet.index])
 

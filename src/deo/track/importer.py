@@ -25,7 +25,9 @@ from deo.track.access import Actor, require, require_strategy
 from deo.track.config import PRIORITY_WEIGHTS
 from deo.track.plan import (
     AREAS,
+    MAX_AMOUNT,
     STRATEGIES,
+    TEXT_MAX,
     MeasureFields,
     insert_measure,
     known_codes,
@@ -289,7 +291,8 @@ def _neutral_values(known: dict[str, dict[str, int]]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "code": code, "title": "-", "priority": "medium", "due_date": None,
         "start_date": None, "budget": None, "currency": None, "objective": None,
-        "supporting": [], "partners": [],
+        "supporting": [], "partners": [], "description": "", "recommendation": "",
+        "member_area": None,
     }
     if known["policy_area"]:
         values["policy_area"] = next(iter(known["policy_area"]))
@@ -307,7 +310,8 @@ def _expected(field_name: str, known: dict[str, dict[str, int]]) -> tuple[str, s
     organisations = _("codes of known organisations, separated by \"{sep}\"").format(
         sep=LIST_SEPARATOR)
     texts = {
-        "code": (_("a measure code (such as M1.1) not already in this strategy"), "new-code"),
+        "code": (_("a measure code (such as M1.1: letters, digits, - _ .) not already in "
+                   "this strategy"), "new-code"),
         "title": (_("a title (not empty)"), "required"),
         "policy_area": (_("a policy area of the strategy: {codes} (code or name)").format(
             codes=", ".join(known["policy_area"])), "policy-area"),
@@ -323,7 +327,13 @@ def _expected(field_name: str, known: dict[str, dict[str, int]]) -> tuple[str, s
                      "priority"),
         "due_date": (_("a due date on or after the start date"), "dates-in-order"),
         "start_date": (_("a start date on or before the due date"), "dates-in-order"),
-        "budget": (_("a positive amount"), "positive"),
+        "budget": (_("a positive amount of at most {most:g}").format(most=MAX_AMOUNT),
+                   "amount"),
+        "description": (_("a text of at most {most} characters, without NUL").format(
+            most=TEXT_MAX), "text"),
+        "recommendation": (_("a text of at most {most} characters, without NUL").format(
+            most=TEXT_MAX), "text"),
+        "member_area": (_("an area code (ISO alpha-3)"), "member-area"),
         "currency": (_("an ISO 4217 currency code such as USD"), "iso-4217"),
     }
     return texts[field_name]

@@ -7,6 +7,8 @@ overwriting another person's edit.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,9 +44,61 @@ TARGETS = Target.__table__
 ORGANISATION_KINDS = ("ministry", "agency", "partner", "regional-body", "private-sector",
                       "other")
 STRATEGY_STATUSES = ("draft", "adopted", "implementing", "completed")
+#: Strategy and organisation codes: they appear in addresses, file names and headers.
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+#: Measure codes may also hold dots (M1.1).
+MEASURE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+#: The largest budget or indicator value accepted: 10^15, beyond any plan or indicator
+#: (a value such as 1e28 is a typing mistake, and breaks sums and charts for everyone).
+MAX_AMOUNT = 1e15
+#: The longest title or name, and the longest free text (description, narrative), in
+#: characters.
+LINE_MAX = 500
+TEXT_MAX = 20_000
 #: Measure fields an edit may change.
 EDITABLE = ("title", "description", "policy_area", "priority", "lead_agency", "start_date",
             "due_date", "budget", "currency", "recommendation", "member_area")
+
+
+# -- checks at the boundary ---------------------------------------------------------
+
+
+def code_problem(label: str, code: object, pattern: re.Pattern = CODE) -> str | None:
+    """What is wrong with a code, or None."""
+    if isinstance(code, str) and pattern.fullmatch(code):
+        return None
+    allowed = "A-Z a-z 0-9 - _" + (" ." if pattern is MEASURE_CODE else "")
+    return _("{label} {value!r}: expected 1 to 32 letters or digits ({allowed}), starting "
+             "with a letter or digit").format(label=label, value=code, allowed=allowed)
+
+
+def text_problem(label: str, value: object, most: int = LINE_MAX) -> str | None:
+    """What is wrong with a text (not text, too long, a NUL character), or None."""
+    if not isinstance(value, str):
+        return _("{label}: expected text").format(label=label)
+    if len(value) > most:
+        return _("{label}: {n} characters; at most {most}").format(label=label, n=len(value),
+                                                                   most=most)
+    if "\x00" in value:
+        return _("{label}: holds a NUL character").format(label=label)
+    return None
+
+
+def amount_problem(label: str, value: object) -> str | None:
+    """What is wrong with an amount (not a finite number within ±:data:`MAX_AMOUNT`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _("{label} {value!r}: expected a number").format(label=label, value=value)
+    if not math.isfinite(value) or abs(value) > MAX_AMOUNT:
+        return _("{label} {value}: expected a finite number of at most {most:g} in size"
+                 ).format(label=label, value=value, most=MAX_AMOUNT)
+    return None
+
+
+def check(*problems: str | None) -> None:
+    """Raise the problems found (a DeoError naming each), if any."""
+    found = [p for p in problems if p]
+    if found:
+        raise DeoError("; ".join(found))
 
 
 # -- organisations ------------------------------------------------------------------
@@ -53,6 +107,8 @@ EDITABLE = ("title", "description", "policy_area", "priority", "lead_agency", "s
 def add_organisation(engine: Engine, actor: Actor, code: str, name: str, kind: str = "agency",
                      area: str | None = None) -> int:
     require(actor, "edit_plan")
+    check(code_problem(_("organisation code"), code), text_problem(_("name"), name),
+          None if area is None else text_problem(_("area"), area, 16))
     if kind not in ORGANISATION_KINDS:
         raise DeoError(_("organisation kind {kind!r}: expected one of {kinds}").format(
             kind=kind, kinds=", ".join(ORGANISATION_KINDS)))
@@ -80,6 +136,8 @@ def create_strategy(engine: Engine, actor: Actor, code: str, title: str, area: s
     """A new strategy (unpublished, draft) with its policy areas (default: UNCTAD's seven
     eTrade Readiness areas)."""
     require(actor, "edit_plan")
+    check(code_problem(_("strategy code"), code), text_problem(_("title"), title),
+          text_problem(_("vision"), vision, TEXT_MAX), text_problem(_("goals"), goals, TEXT_MAX))
     if kind not in ("strategy", "assessment"):
         raise DeoError(_("kind {kind!r}: expected strategy or assessment").format(kind=kind))
     if end_year < start_year:
@@ -217,13 +275,28 @@ def measure_problems(fields: MeasureFields, known: dict[str, dict[str, int]]) ->
     taken in the strategy) to ids.
     """
     problems = []
-    if not fields.code.strip():
+    if not isinstance(fields.code, str) or not fields.code.strip():
         problems.append(_("code: empty; expected a measure code such as M1.1"))
     elif fields.code in known["measure"]:
         problems.append(_("code {code}: already a measure of this strategy").format(
             code=fields.code))
-    if not fields.title.strip():
+    elif found := code_problem(_("code"), fields.code, MEASURE_CODE):
+        problems.append(found)
+    if found := text_problem(_("title"), fields.title):
+        problems.append(found)
+    elif not fields.title.strip():
         problems.append(_("title: empty"))
+    for label, value in ((_("description"), fields.description),
+                         (_("recommendation"), fields.recommendation)):
+        if found := text_problem(label, value, TEXT_MAX):
+            problems.append(found)
+    if fields.member_area is not None and (found := text_problem(_("member area"),
+                                                                 fields.member_area, 16)):
+        problems.append(found)
+    for _code, asked, got in fields.partners:
+        for value in (asked, got):
+            if found := text_problem(_("partner support"), value, TEXT_MAX):
+                problems.append(found)
     if fields.policy_area not in known["policy_area"]:
         problems.append(_("policy area {value!r}: expected one of {codes}").format(
             value=fields.policy_area, codes=", ".join(known["policy_area"])))
@@ -243,10 +316,13 @@ def measure_problems(fields: MeasureFields, known: dict[str, dict[str, int]]) ->
     if fields.start_date and fields.due_date and fields.due_date < fields.start_date:
         problems.append(_("due date {due} is before the start date {start}").format(
             due=fields.due_date, start=fields.start_date))
-    if fields.budget is not None and fields.budget < 0:
+    if fields.budget is not None and (found := amount_problem(_("budget"), fields.budget)):
+        problems.append(found)
+    elif fields.budget is not None and fields.budget < 0:
         problems.append(_("budget {value}: expected a positive amount").format(
             value=fields.budget))
-    if fields.currency and pycountry.currencies.get(alpha_3=fields.currency.upper()) is None:
+    if fields.currency and (not isinstance(fields.currency, str) or pycountry.currencies.get(
+            alpha_3=fields.currency.upper()) is None):
         problems.append(_("currency {value!r}: expected an ISO 4217 code such as USD").format(
             value=fields.currency))
     return problems
@@ -405,11 +481,18 @@ def add_target(engine: Engine, actor: Actor, strategy_code: str, indicator: str,
     catalogue = get_catalogue()
     indicator = catalogue.indicator(indicator).code
     area = catalogue.area(area).code
+    check(amount_problem(_("baseline value"), baseline[0]),
+          amount_problem(_("target value"), target[0]))
     if target[1] <= baseline[1]:
         raise DeoError(_("target year {target} is not after the baseline year {baseline}").format(
             target=target[1], baseline=baseline[1]))
     with engine.begin() as conn:
         strategy_id = _writable(conn, actor, strategy_code)["id"]
+        if measure_id is not None and conn.execute(select(MEASURES.c.id).where(
+                MEASURES.c.id == measure_id,
+                MEASURES.c.strategy_id == strategy_id)).first() is None:
+            raise NotFoundError(_("no measure {id} in strategy {code}").format(
+                id=measure_id, code=strategy_code))
         values = dict(strategy_id=strategy_id, measure_id=measure_id,
                       indicator=indicator, area=area, baseline_value=float(baseline[0]),
                       baseline_year=int(baseline[1]), target_value=float(target[0]),

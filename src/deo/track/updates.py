@@ -24,18 +24,60 @@ from deo.track.access import (
 )
 from deo.track.audit import record
 from deo.track.config import statuses
+from deo.track.plan import TEXT_MAX, check, text_problem
 from deo.track.schema import Comment, Evidence, Measure, StatusUpdate, Strategy
 
 UPDATES = StatusUpdate.__table__
 EVIDENCE = Evidence.__table__
 COMMENTS = Comment.__table__
 MEASURES = Measure.__table__
+#: The most evidence links one update may give, and the longest link, in characters.
+MAX_LINKS = 50
+LINK_MAX = 2000
 STRATEGIES = Strategy.__table__
+
+
+def _setting(name: str, default: str) -> float:
+    value = os.environ.get(name, default)
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0:  # also NaN
+        raise DeoError(_("{name}={value!r}: expected a positive number").format(
+            name=name, value=value))
+    return number
 
 
 def max_evidence_bytes() -> int:
     """The largest evidence file accepted: ``DEO_MAX_UPLOAD_MB`` (default 10) megabytes."""
-    return int(float(os.environ.get("DEO_MAX_UPLOAD_MB", "10")) * 1024 * 1024)
+    return int(_setting("DEO_MAX_UPLOAD_MB", "10") * 1024 * 1024)
+
+
+def max_evidence_files() -> int:
+    """The most evidence files one update may carry: ``DEO_MAX_EVIDENCE_FILES`` (default 10)."""
+    return int(_setting("DEO_MAX_EVIDENCE_FILES", "10"))
+
+
+def max_evidence_total_bytes() -> int:
+    """The most evidence one update may carry, all files together, in bytes:
+    ``DEO_MAX_EVIDENCE_TOTAL_MB`` (default 25) megabytes."""
+    return int(_setting("DEO_MAX_EVIDENCE_TOTAL_MB", "25") * 1024 * 1024)
+
+
+class TooLarge(DeoError):
+    """More evidence (or a larger request) than the server accepts (HTTP 413)."""
+
+
+def check_evidence_totals(count: int, total_bytes: int) -> None:
+    """Refuse an update's evidence beyond the count or total size allowed (:class:`TooLarge`)."""
+    most, limit = max_evidence_files(), max_evidence_total_bytes()
+    if count > most:
+        raise TooLarge(_("{count} evidence files: at most {most} per update").format(
+            count=count, most=most))
+    if total_bytes > limit:
+        raise TooLarge(_("evidence files of {size:.1f} MB together: at most {limit:.0f} MB "
+                         "per update").format(size=total_bytes / 2**20, limit=limit / 2**20))
 
 
 @dataclass(frozen=True)
@@ -62,14 +104,23 @@ def submit_update(engine: Engine, actor: Actor, measure_id: int, status: str,
     if status == "completed":
         percent = 100.0
     links = [link.strip() for link in links or [] if link.strip()]
+    check(text_problem(_("narrative"), narrative, TEXT_MAX),
+          *(text_problem(_("evidence link"), link, LINK_MAX) for link in links))
+    if len(links) > MAX_LINKS:
+        raise DeoError(_("{n} evidence links: at most {most}").format(n=len(links),
+                                                                     most=MAX_LINKS))
     for link in links:
         if urlparse(link).scheme not in ("http", "https"):
             raise DeoError(_("evidence link {link!r}: expected an http(s) address").format(
                 link=link))
     limit = max_evidence_bytes()
+    check_evidence_totals(len(files or []), sum(len(f.content) for f in files or []))
+    for item in files or []:
+        check(text_problem(_("evidence file name"), item.file_name),
+              text_problem(_("evidence file type"), item.media_type, 128))
     for item in files or []:
         if len(item.content) > limit:
-            raise DeoError(_("evidence file {name}: {size:.1f} MB is over the limit of "
+            raise TooLarge(_("evidence file {name}: {size:.1f} MB is over the limit of "
                              "{limit:.0f} MB").format(name=item.file_name,
                                                      size=len(item.content) / 2**20,
                                                      limit=limit / 2**20))
@@ -105,6 +156,7 @@ def review_update(engine: Engine, actor: Actor, update_id: int, validate: bool,
                   comment: str = "", at: datetime | None = None) -> None:
     """Validate an update (it then counts) or return it to its author with a comment."""
     require(actor, "review_update")
+    check(text_problem(_("comment"), comment, TEXT_MAX))
     if not validate and not comment.strip():
         raise DeoError(_("say why the update is returned: the comment is empty"))
     with engine.begin() as conn:
@@ -131,6 +183,7 @@ def review_update(engine: Engine, actor: Actor, update_id: int, validate: bool,
 def add_comment(engine: Engine, actor: Actor, measure_id: int, text: str) -> int:
     require(actor, "comment")
     _person(actor)
+    check(text_problem(_("comment"), text, TEXT_MAX))
     if not text.strip():
         raise DeoError(_("the comment is empty"))
     with engine.begin() as conn:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from deo.core import Conflict, DeoError, NotFoundError, PermissionDenied
+from deo.i18n import _
 from deo.store.database import StoreBusy
 from deo.track.auth import TooManyAttempts
+from deo.track.updates import TooLarge
 
 PROBLEM = "application/problem+json"
 
@@ -26,6 +29,7 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
 STATUSES: dict[type[DeoError], tuple[int, str]] = {
     TooManyAttempts: (429, "Too Many Requests"),
     StoreBusy: (503, "Service Unavailable"),  # another writer held the store too long
+    TooLarge: (413, "Content Too Large"),
     PermissionDenied: (403, "Forbidden"),
     Conflict: (409, "Conflict"),
     DeoError: (422, "Unprocessable Content"),
@@ -65,6 +69,13 @@ def install(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{e['parameter']}: {e['detail']}" for e in errors)
         return problem(422, "Unprocessable Content", detail, errors=errors)
+
+    @app.exception_handler(DataError)
+    async def unstorable(_request: Request, _exc: DataError) -> JSONResponse:
+        # The last line of defence: the models check lengths and characters first.
+        return problem(422, "Unprocessable Content", _(
+            "a value is too long, or holds a character the database cannot store (such as "
+            "NUL)"))
 
     @app.exception_handler(HTTPException)
     async def http(_request: Request, exc: HTTPException) -> JSONResponse:

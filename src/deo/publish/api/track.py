@@ -9,10 +9,9 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Header, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
-from deo.core import DeoError
 from deo.publish.api.output import records
 from deo.publish.session import actor, check_csrf, close_session, open_session, signed_in
 from deo.track import auth, dashboard, plan, updates
@@ -25,6 +24,42 @@ COMMENTS = Comment.__table__
 USERS = User.__table__
 #: A record id in a path: a database integer.
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ID_MAX = 2**31 - 1
+
+# -- what a request may hold: checked here, before anything reaches the database ----------
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; no form or client has a reason to send one.
+    if "\x00" in value:
+        raise ValueError("holds a NUL character")
+    return value
+
+
+def _text(most: int) -> object:
+    return Annotated[str, StringConstraints(max_length=most), AfterValidator(_no_nul)]
+
+
+#: A title or a name; a free text (description, narrative, comment).
+Line = _text(plan.LINE_MAX)
+LongText = _text(plan.TEXT_MAX)
+#: A strategy or organisation code: it appears in addresses, file names and headers.
+CODE_PATTERN = "^" + plan.CODE.pattern + "$"
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+MeasureCode = Annotated[str, StringConstraints(pattern="^" + plan.MEASURE_CODE.pattern + "$")]
+#: A strategy code in a path.
+StrategyCode = Annotated[str, Path(pattern=CODE_PATTERN, description="A strategy's code.")]
+#: An area or indicator code (checked against the catalogue after).
+AreaCode = _text(16)
+IndicatorCode = _text(64)
+#: A budget or an indicator value: finite, at most 10^15 in size.
+Amount = Annotated[float, Field(allow_inf_nan=False, ge=-plan.MAX_AMOUNT, le=plan.MAX_AMOUNT)]
+Email = _text(254)
+#: Long enough for any pass phrase, short enough that hashing it costs nothing.
+Password = _text(1024)
+Link = _text(updates.LINK_MAX)
+#: A choice among known words (role, kind, status), checked against them after.
+Word = _text(32)
 CSRF = Header(None, alias="X-CSRF-Token", description="The session's CSRF token.")
 BY = ("policy_area", "lead_agency", "member_area")
 
@@ -33,8 +68,8 @@ BY = ("policy_area", "lead_agency", "member_area")
 
 
 class Credentials(BaseModel):
-    email: str
-    password: str
+    email: Email
+    password: Password
 
 
 @router.post("/session", summary="Sign in: sets the session cookie, returns the CSRF token")
@@ -76,7 +111,7 @@ def list_strategies(request: Request) -> dict:
 
 
 @router.get("/strategies/{code}", summary="A strategy with its policy areas and rates")
-def get_strategy(request: Request, code: str, weighted: bool = False) -> dict:
+def get_strategy(request: Request, code: StrategyCode, weighted: bool = False) -> dict:
     engine = _engine(request)
     found = plan.strategy(engine, code, actor(request))
     states = dashboard.measure_states(engine, found["id"])
@@ -91,7 +126,7 @@ def get_strategy(request: Request, code: str, weighted: bool = False) -> dict:
 
 
 @router.get("/strategies/{code}/measures", summary="Measures with their current state")
-def list_measures(request: Request, code: str) -> dict:
+def list_measures(request: Request, code: StrategyCode) -> dict:
     engine = _engine(request)
     found = plan.strategy(engine, code, actor(request))
     states = dashboard.measure_states(engine, found["id"])
@@ -103,7 +138,7 @@ def list_measures(request: Request, code: str) -> dict:
 
 
 @router.get("/strategies/{code}/timeline", summary="Implementation rate at each month end")
-def timeline(request: Request, code: str, weighted: bool = False) -> dict:
+def timeline(request: Request, code: StrategyCode, weighted: bool = False) -> dict:
     engine = _engine(request)
     found = plan.strategy(engine, code, actor(request))
     ends = dashboard.month_ends(date(found["start_year"], 1, 1),
@@ -113,7 +148,7 @@ def timeline(request: Request, code: str, weighted: bool = False) -> dict:
 
 
 @router.get("/strategies/{code}/targets", summary="Indicator targets against actuals")
-def targets(request: Request, code: str) -> dict:
+def targets(request: Request, code: StrategyCode) -> dict:
     found = plan.strategy(_engine(request), code, actor(request))
     frame = dashboard.targets_with_actuals(_engine(request), request.app.state.store,
                                            found["id"])
@@ -150,10 +185,10 @@ def _strategy_code(engine, strategy_id: int) -> str:
 
 
 class OrganisationIn(BaseModel):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1)
-    kind: str = "agency"
-    area: str | None = None
+    code: Code
+    name: Annotated[Line, Field(min_length=1)]
+    kind: Word = "agency"
+    area: AreaCode | None = None
 
 
 @router.post("/organisations", status_code=201, summary="Add an organisation")
@@ -164,11 +199,11 @@ def add_organisation(request: Request, body: OrganisationIn, csrf: str | None = 
 
 
 class UserIn(BaseModel):
-    email: str
-    name: str
-    password: str
-    role: str
-    organisation: str | None = None
+    email: Email
+    name: Line
+    password: Password
+    role: Word
+    organisation: Code | None = None
 
 
 @router.post("/users", status_code=201, summary="Add a user (administrators)")
@@ -179,15 +214,15 @@ def add_user(request: Request, body: UserIn, csrf: str | None = CSRF) -> dict:
 
 
 class StrategyIn(BaseModel):
-    code: str = Field(min_length=1, max_length=32)
-    title: str = Field(min_length=1)
-    area: str
+    code: Code
+    title: Annotated[Line, Field(min_length=1)]
+    area: AreaCode
     start_year: int = Field(ge=1990, le=2100)
     end_year: int = Field(ge=1990, le=2100)
-    kind: str = "strategy"
-    vision: str = ""
-    goals: str = ""
-    lead_organisation: str | None = None
+    kind: Word = "strategy"
+    vision: LongText = ""
+    goals: LongText = ""
+    lead_organisation: Code | None = None
 
 
 @router.post("/strategies", status_code=201, summary="Create a strategy")
@@ -203,12 +238,14 @@ def create_strategy(request: Request, body: StrategyIn, csrf: str | None = CSRF)
 
 
 class StrategyChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     published: bool | None = None
-    status: str | None = None
+    status: Word | None = None
 
 
 @router.patch("/strategies/{code}", summary="Publish, withdraw or change a strategy's status")
-def change_strategy(request: Request, code: str, body: StrategyChange,
+def change_strategy(request: Request, code: StrategyCode, body: StrategyChange,
                     csrf: str | None = CSRF) -> dict:
     writer = check_csrf(request, csrf)
     plan.set_strategy(_engine(request), writer, code, published=body.published,
@@ -216,38 +253,72 @@ def change_strategy(request: Request, code: str, body: StrategyChange,
     return plan.strategy(_engine(request), code, writer)
 
 
+class MeasureIn(BaseModel):
+    """A measure: codes, not ids (policy area, agencies, objective)."""
+
+    code: MeasureCode
+    title: Annotated[Line, Field(min_length=1)]
+    policy_area: Word
+    lead_agency: Code
+    description: LongText = ""
+    objective: Word | None = None
+    priority: Word = "medium"
+    start_date: date | None = None
+    due_date: date | None = None
+    budget: Amount | None = None
+    currency: Annotated[str, StringConstraints(pattern="^[A-Za-z]{3}$")] | None = None
+    recommendation: LongText = ""
+    member_area: AreaCode | None = None
+    supporting: list[Code] = Field([], max_length=100)
+    #: (partner organisation code, support requested, support secured)
+    partners: list[tuple[Code, LongText, LongText]] = Field([], max_length=100)
+
+
 @router.post("/strategies/{code}/measures", status_code=201, summary="Add a measure")
-def add_measure(request: Request, code: str, body: plan.MeasureFields,
+def add_measure(request: Request, code: StrategyCode, body: MeasureIn,
                 csrf: str | None = CSRF) -> dict:
     writer = check_csrf(request, csrf)
-    return {"id": plan.add_measure(_engine(request), writer, code, body)}
+    return {"id": plan.add_measure(_engine(request), writer, code,
+                                   plan.MeasureFields(**body.model_dump()))}
+
+
+class MeasureChanges(BaseModel):
+    """The fields to change (absent: unchanged; null: cleared, where a field may be)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line | None = None
+    description: LongText | None = None
+    policy_area: Word | None = None
+    priority: Word | None = None
+    lead_agency: Code | None = None
+    start_date: date | None = None
+    due_date: date | None = None
+    budget: Amount | None = None
+    currency: Annotated[str, StringConstraints(pattern="^[A-Za-z]{3}$")] | None = None
+    recommendation: LongText | None = None
+    member_area: AreaCode | None = None
 
 
 class MeasureChange(BaseModel):
-    version: int = Field(ge=1, description="The version the change was made from.")
-    changes: dict[str, str | float | None]
+    version: int = Field(ge=1, le=ID_MAX, description="The version the change was made from.")
+    changes: MeasureChanges
 
 
 @router.patch("/measures/{measure_id}", summary="Edit a measure (409 if changed meanwhile)")
 def edit_measure(request: Request, measure_id: RecordId, body: MeasureChange,
                  csrf: str | None = CSRF) -> dict:
     writer = check_csrf(request, csrf)
-    changes = dict(body.changes)
-    for name in ("start_date", "due_date"):
-        if isinstance(changes.get(name), str):
-            try:
-                changes[name] = date.fromisoformat(changes[name])
-            except ValueError:
-                raise DeoError(f"{name} {changes[name]!r}: expected YYYY-MM-DD") from None
+    changes = body.changes.model_dump(exclude_unset=True)
     version = plan.edit_measure(_engine(request), writer, measure_id, body.version, changes)
     return {"id": measure_id, "version": version}
 
 
 class UpdateIn(BaseModel):
-    status: str
-    percent: float = Field(0.0, ge=0, le=100)
-    narrative: str = ""
-    links: list[str] = []
+    status: Word
+    percent: float = Field(0.0, ge=0, le=100, allow_inf_nan=False)
+    narrative: LongText = ""
+    links: list[Link] = Field([], max_length=updates.MAX_LINKS)
 
 
 @router.post("/measures/{measure_id}/updates", status_code=201,
@@ -261,7 +332,7 @@ def submit_update(request: Request, measure_id: RecordId, body: UpdateIn,
 
 class Review(BaseModel):
     validate_update: bool = Field(alias="validate")
-    comment: str = ""
+    comment: LongText = ""
 
 
 @router.post("/updates/{update_id}/review", summary="Validate or return an update")
@@ -273,7 +344,7 @@ def review(request: Request, update_id: RecordId, body: Review, csrf: str | None
 
 
 class CommentIn(BaseModel):
-    text: str = Field(min_length=1)
+    text: Annotated[LongText, Field(min_length=1)]
 
 
 @router.post("/measures/{measure_id}/comments", status_code=201, summary="Comment on a measure")
@@ -284,17 +355,18 @@ def comment(request: Request, measure_id: RecordId, body: CommentIn,
 
 
 class TargetIn(BaseModel):
-    indicator: str
-    area: str
-    baseline_value: float
+    indicator: IndicatorCode
+    area: AreaCode
+    baseline_value: Amount
     baseline_year: int = Field(ge=1990, le=2100)
-    target_value: float
+    target_value: Amount
     target_year: int = Field(ge=1990, le=2100)
-    measure_id: int | None = None
+    measure_id: int | None = Field(None, ge=1, le=ID_MAX)
 
 
 @router.post("/strategies/{code}/targets", status_code=201, summary="Add an indicator target")
-def add_target(request: Request, code: str, body: TargetIn, csrf: str | None = CSRF) -> dict:
+def add_target(request: Request, code: StrategyCode, body: TargetIn,
+               csrf: str | None = CSRF) -> dict:
     writer = check_csrf(request, csrf)
     return {"id": plan.add_target(_engine(request), writer, code, body.indicator, body.area,
                                   (body.baseline_value, body.baseline_year),

@@ -6,11 +6,13 @@ sign-in. Forms work without JavaScript; every write checks the CSRF token and th
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from deo.catalogue import get_catalogue
 from deo.core import Conflict, DeoError, NotFoundError, PermissionDenied
@@ -66,7 +68,13 @@ def _t(lang: str):
 
 
 @router.get("/{lang}/login", response_class=HTMLResponse)
-def login_form(request: Request, lang: str, next: str = "", error: str = "") -> HTMLResponse:
+def login_form(request: Request, lang: str, next: str = "") -> HTMLResponse:
+    return _login_page(request, lang, next)
+
+
+def _login_page(request: Request, lang: str, next: str, error: str = "") -> HTMLResponse:
+    # The error is the handler's own, never a query parameter: a link cannot make the
+    # page say something the server did not.
     lang = _lang(lang)
     token = login_csrf(request)
     response = page(request, lang, "login.html", {"csrf": token, "next": _safe_next(next, lang),
@@ -84,7 +92,7 @@ def login(request: Request, lang: str, email: str = Form(...), password: str = F
         client = request.client.host if request.client else ""
         token = auth.sign_in(request.app.state.store.engine, email, password, client)
     except PermissionDenied as exc:
-        response = login_form(request, lang, next, str(exc))
+        response = _login_page(request, lang, next, str(exc))
         response.status_code = 429 if isinstance(exc, auth.TooManyAttempts) else 403
         return response
     response = RedirectResponse(_safe_next(next, lang), status_code=303)
@@ -142,10 +150,13 @@ def strategy_list(request: Request, lang: str) -> HTMLResponse:
 @router.get("/{lang}/track/{code}", response_class=HTMLResponse)
 def strategy_page(request: Request, lang: str, code: str,
                   days: int = Query(90, ge=1, le=3650),
-                  weighted: bool = False, message: str = "",
+                  weighted: bool = False,
+                  imported: int | None = Query(None, ge=0, le=ID_MAX,
+                                               description="Measures just imported."),
                   page_number: int = Query(1, alias="page", ge=1)) -> HTMLResponse:
     """The dashboard and public accountability page of a strategy."""
     lang = _lang(lang)
+    message = "" if imported is None else _t(lang)("{n} measures imported.").format(n=imported)
     engine = request.app.state.store.engine
     catalogue = get_catalogue()
     who = actor(request)
@@ -231,9 +242,28 @@ def _measure(request: Request, code: str, measure_code: str) -> tuple[dict, dict
     return found, dict(row)
 
 
+#: What a form just did (the page's ``done`` parameter) -> the message shown.
+DONE = ("submitted", "validated", "returned", "saved", "commented")
+
+
+def _done_message(lang: str, done: str | None) -> str:
+    _ = _t(lang)
+    return {"submitted": _("Update submitted for validation."),
+            "validated": _("Update validated."), "returned": _("Update returned."),
+            "saved": _("Measure saved."), "commented": _("Comment added."),
+            None: ""}[done]
+
+
 @router.get("/{lang}/track/{code}/measures/{measure_code}", response_class=HTMLResponse)
 def measure_page(request: Request, lang: str, code: str, measure_code: str,
-                 message: str = "", error: str = "", status_code: int = 200) -> HTMLResponse:
+                 done: Literal[DONE] | None = Query(  # type: ignore[valid-type]
+                     None, description="What the form just did.")) -> HTMLResponse:
+    return _measure_view(request, lang, code, measure_code, _done_message(_lang(lang), done))
+
+
+def _measure_view(request: Request, lang: str, code: str, measure_code: str,
+                  message: str = "", error: str = "", status_code: int = 200) -> HTMLResponse:
+    # message, error and status are the handler's own, never query parameters.
     lang = _lang(lang)
     engine = request.app.state.store.engine
     found, row = _measure(request, code, measure_code)
@@ -277,16 +307,16 @@ def measure_page(request: Request, lang: str, code: str, measure_code: str,
     return response
 
 
-def _back(lang: str, code: str, measure_code: str, message: str) -> RedirectResponse:
-    return RedirectResponse(f"/{lang}/track/{quote(code)}/measures/{quote(measure_code)}"
-                            f"?message={quote(message)}", status_code=303)
+def _back(lang: str, code: str, measure_code: str, done: str) -> RedirectResponse:
+    return RedirectResponse(f"/{lang}/track/{quote(code, safe='')}/measures/"
+                            f"{quote(measure_code, safe='')}?done={done}", status_code=303)
 
 
 def _refused(request: Request, lang: str, code: str, measure_code: str,
              exc: DeoError) -> HTMLResponse:
     status = 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, Conflict) \
-        else 422
-    return measure_page(request, lang, code, measure_code, error=str(exc), status_code=status)
+        else 413 if isinstance(exc, updates.TooLarge) else 422
+    return _measure_view(request, lang, code, measure_code, error=str(exc), status_code=status)
 
 
 @router.post("/{lang}/track/{code}/measures/{measure_code}/updates")
@@ -298,20 +328,25 @@ async def post_update(request: Request, lang: str, code: str, measure_code: str,
     lang = _lang(lang)
     try:
         who = check_csrf(request, csrf)
-        _, row = _measure(request, code, measure_code)
-        files = []
+        _, row = await run_in_threadpool(_measure, request, code, measure_code)
+        uploads = [u for u in evidence or [] if u.filename]
+        # The count before any file is read, the total while reading: never more than the
+        # limits in memory.
+        updates.check_evidence_totals(len(uploads), 0)
+        files, total = [], 0
         limit = updates.max_evidence_bytes()
-        for upload in evidence or []:
-            if not upload.filename:
-                continue
-            content = await upload.read(limit + 1)  # never more than the limit in memory
+        for upload in uploads:
+            content = await upload.read(limit + 1)
+            total += len(content)
+            updates.check_evidence_totals(len(uploads), total)
             files.append(updates.EvidenceFile(upload.filename, upload.content_type or "",
                                               content))
-        updates.submit_update(request.app.state.store.engine, who, row["id"], status, percent,
-                              narrative, links.split(), files)
+        # A database write: off the event loop, so other requests are served meanwhile.
+        await run_in_threadpool(updates.submit_update, request.app.state.store.engine, who,
+                                row["id"], status, percent, narrative, links.split(), files)
     except DeoError as exc:
-        return _refused(request, lang, code, measure_code, exc)
-    return _back(lang, code, measure_code, _t(lang)("Update submitted for validation."))
+        return await run_in_threadpool(_refused, request, lang, code, measure_code, exc)
+    return _back(lang, code, measure_code, "submitted")
 
 
 @router.post("/{lang}/track/{code}/measures/{measure_code}/review/{update_id}")
@@ -332,9 +367,8 @@ def post_review(request: Request, lang: str, code: str, measure_code: str,
                               decision == "validate", comment)
     except DeoError as exc:
         return _refused(request, lang, code, measure_code, exc)
-    _ = _t(lang)
     return _back(lang, code, measure_code,
-                 _("Update validated.") if decision == "validate" else _("Update returned."))
+                 "validated" if decision == "validate" else "returned")
 
 
 @router.post("/{lang}/track/{code}/measures/{measure_code}/edit")
@@ -355,7 +389,7 @@ def post_edit(request: Request, lang: str, code: str, measure_code: str,
                            "due_date": due})
     except DeoError as exc:
         return _refused(request, lang, code, measure_code, exc)
-    return _back(lang, code, measure_code, _t(lang)("Measure saved."))
+    return _back(lang, code, measure_code, "saved")
 
 
 @router.post("/{lang}/track/{code}/measures/{measure_code}/comments")
@@ -368,15 +402,19 @@ def post_comment(request: Request, lang: str, code: str, measure_code: str,
         updates.add_comment(request.app.state.store.engine, who, row["id"], text)
     except DeoError as exc:
         return _refused(request, lang, code, measure_code, exc)
-    return _back(lang, code, measure_code, _t(lang)("Comment added."))
+    return _back(lang, code, measure_code, "commented")
 
 
 # -- import and reports -------------------------------------------------------------
 
 
 @router.get("/{lang}/track/{code}/import", response_class=HTMLResponse)
-def import_form(request: Request, lang: str, code: str, problems: list[str] | None = None,
-                error: str = "", status_code: int = 200) -> HTMLResponse:
+def import_form(request: Request, lang: str, code: str) -> HTMLResponse:
+    return _import_view(request, lang, code)
+
+
+def _import_view(request: Request, lang: str, code: str, problems: list[str] | None = None,
+                 error: str = "", status_code: int = 200) -> HTMLResponse:
     lang = _lang(lang)
     found = plan.strategy(request.app.state.store.engine, code, actor(request))
     return page(request, lang, "track_import.html", {
@@ -403,21 +441,27 @@ async def post_import(request: Request, lang: str, code: str, plan_file: UploadF
         limit = updates.max_evidence_bytes()
         content = await plan_file.read(limit + 1)
         if len(content) > limit:
-            raise DeoError(_("{name}: the file is over the limit of {mb} MB").format(
+            raise updates.TooLarge(_("{name}: the file is over the limit of {mb} MB").format(
                 name=plan_file.filename, mb=limit // 2**20))
         name = Path(plan_file.filename or "plan.csv").name
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             path.write_bytes(content)
-            result = import_plan(request.app.state.store.engine, who, code, path)
+            # Reading a workbook and checking every row takes seconds: in a worker thread,
+            # so the portal keeps answering everyone else (sheets.py limits cells, size
+            # and time).
+            result = await run_in_threadpool(import_plan, request.app.state.store.engine,
+                                             who, code, path)
     except LoadRejected as exc:
-        return import_form(request, lang, code, [str(p) for p in exc.problems],
-                           _("Nothing was imported: the file has problems."), 422)
+        return await run_in_threadpool(
+            _import_view, request, lang, code, [str(p) for p in exc.problems],
+            _("Nothing was imported: the file has problems."), 422)
     except DeoError as exc:
-        status = 403 if isinstance(exc, PermissionDenied) else 422
-        return import_form(request, lang, code, None, str(exc), status)
-    message = _("{n} measures imported.").format(n=result.measures)
-    return RedirectResponse(f"/{lang}/track/{quote(code)}?message={quote(message)}",
+        status = 403 if isinstance(exc, PermissionDenied) else 413 if isinstance(
+            exc, updates.TooLarge) else 422
+        return await run_in_threadpool(_import_view, request, lang, code, None, str(exc),
+                                       status)
+    return RedirectResponse(f"/{lang}/track/{quote(code, safe='')}?imported={result.measures}",
                             status_code=303)
 
 
@@ -447,8 +491,10 @@ def report(request: Request, lang: str, code: str, fmt: str) -> Response:
             export.write_xlsx(built, path)
             body = path.read_bytes()
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # The code is quoted: whatever a stored code holds, it cannot break the header.
     return Response(body, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{code}-progress.{fmt}"'})
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(code, safe='')}"
+                               f"-progress.{fmt}"})
 
 
 @router.get("/track/evidence/{evidence_id}")
