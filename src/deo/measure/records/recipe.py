@@ -67,11 +67,25 @@ class Recipe:
     reporter: str | None = None
     outliers: tuple[Outlier, ...] = ()
     categories: dict[str, str] = field(default_factory=dict)
+    #: Recipes whose cells this one writes on purpose (a new methodology for the same
+    #: figures); any other overlap with a shipped recipe is refused when the recipe is read.
+    replaces: tuple[str, ...] = ()
 
     @property
     def method(self) -> str:
         """How observations name their method: ``records:<id>@<version>``."""
         return f"records:{self.id}@{self.version}"
+
+    @property
+    def cells(self) -> set[tuple[str, tuple[str, ...]]]:
+        """(indicator, breakdown dimensions) of every cell the recipe writes."""
+        return {(code, tuple(sorted(dims))) for by_direction in self.indicators.values()
+                for code in by_direction.values() for dims in self.tables}
+
+    @property
+    def product_indicators(self) -> set[str]:
+        """Indicators whose PRODUCT breakdown this recipe writes (in its classification)."""
+        return {code for code, dims in self.cells if "PRODUCT" in dims}
 
 
 def recipe_paths() -> list[Path]:
@@ -91,8 +105,43 @@ def _path(name_or_path: str | Path) -> Path:
 
 
 def load_recipe(name_or_path: str | Path) -> Recipe:
-    """A shipped recipe by id, or a recipe TOML file; errors name the file and the key."""
+    """A shipped recipe by id, or a recipe TOML file; errors name the file and the key, and
+    a recipe that would write cells a shipped recipe writes (:func:`shared_cells`) is
+    refused unless it declares that it replaces it."""
     path = _path(name_or_path)
+    recipe = _read(path)
+    for other_path in recipe_paths():
+        if other_path.resolve() == path.resolve():
+            continue
+        other = _read(other_path)
+        if other.id == recipe.id or other.id in recipe.replaces or recipe.id in other.replaces:
+            continue
+        shared = shared_cells(recipe, other)
+        if shared:
+            raise DeoError(_(
+                "{path}: recipe {id} would write cells that recipe {other} ({other_path}) "
+                "writes too, so each would overwrite the other's figures: {cells}. Give it "
+                "its own indicators, or, if it is a new methodology for the same figures, "
+                "declare replaces = [\"{other}\"] under [recipe]"
+            ).format(path=path, id=recipe.id, other=other.id, other_path=other_path,
+                     cells="; ".join(shared)))
+    return recipe
+
+
+def shared_cells(one: Recipe, other: Recipe) -> list[str]:
+    """What two recipes would both write: the same indicator broken down by the same
+    dimensions (or both its totals), or one indicator's PRODUCT breakdown in two product
+    classifications (its codes would not partition the total). Empty when none."""
+    found = []
+    for code, dims in sorted(one.cells & other.cells):
+        found.append(f"{code} " + (f"by {'+'.join(dims)}" if dims else "totals"))
+    if one.product != other.product:
+        for code in sorted(one.product_indicators & other.product_indicators):
+            found.append(f"{code} by PRODUCT in {one.product} and in {other.product}")
+    return found
+
+
+def _read(path: Path) -> Recipe:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return _build(data)
@@ -114,6 +163,13 @@ def _build(data: dict[str, Any]) -> Recipe:
     if len(set(tables)) != len(tables):
         raise ValueError("a table is declared twice")
     indicators = {m: dict(v) for m, v in data["indicators"].items()}
+    codes = [code for by_direction in indicators.values() for code in by_direction.values()]
+    twice = sorted({code for code in codes if codes.count(code) > 1})
+    if twice:
+        raise ValueError(f"indicator {twice[0]} is named for two measures or directions")
+    replaces = head.get("replaces", [])
+    if not isinstance(replaces, list) or not all(isinstance(r, str) for r in replaces):
+        raise ValueError("replaces must be a list of recipe ids, e.g. [\"customs-ecommerce\"]")
     for measure, by_direction in indicators.items():
         if measure not in MEASURES or not set(by_direction) <= set(DIRECTIONS):
             raise ValueError(f"indicators.{measure}: measures are {MEASURES}, "
@@ -136,4 +192,5 @@ def _build(data: dict[str, Any]) -> Recipe:
         product=head.get("product", "none"), hs_version=head.get("hs_version", "HS2017"),
         reporter=head.get("reporter"), outliers=outliers,
         categories={str(k).strip().casefold(): v for k, v in data.get("categories", {}).items()},
+        replaces=tuple(replaces),
     )

@@ -40,6 +40,8 @@ class Context:
 
 
 Derive = Callable[[ir.Table, Context], ir.Table]
+#: The CUSTOMER code of a record that could say but does not (SDMX "_U": unspecified).
+UNSTATED = "_U"
 ANALYSIS_COLUMNS = ("record_key", "amends", "day", "currency", "amount", "direction",
                     "partner", "product", "customer", "channel", "contributor", "scope")
 
@@ -165,6 +167,9 @@ def _platform(t: ir.Table, ctx: Context) -> ir.Table:
     t = t.mutate(
         record_key=t.record_id, amends=ibis.null("string"), day=t.period, amount=t.gmv,
         direction=direction, partner=partner, channel=ibis.literal("MARKETPLACE"), scope=scope,
+        # a report that does not say who bought is "not stated", so that the CUSTOMER
+        # breakdown still adds up to the total
+        customer=t.customer.fill_null(UNSTATED),
     )
     return t.mutate(contributor=_contributor(t, ctx.recipe, "platform"))
 
