@@ -221,3 +221,11 @@ def test_unknown_query_parameters_are_refused(client, path, params):
 def test_evidence_files_keep_their_path_without_a_language(client):
     got = client.get("/track/evidence/12345", follow_redirects=False)
     assert got.status_code == 404 and "12345" in got.text  # the evidence route answered
+
+
+@pytest.mark.parametrize(("path", "status"), [("/api/health", 200), ("/api/v1/nothing", 404),
+                                              ("/static/nothing", 404)])
+def test_api_and_static_paths_are_not_pages(client, path, status):
+    got = client.get(path)
+    assert got.status_code == status and got.headers["content-type"].startswith(
+        "application/")

@@ -11,6 +11,7 @@ router.include_router(assets.router)
 router.include_router(fallback.router)
 router.include_router(routes.router)
 router.include_router(track.router)
+# Keep last: any other GET /{lang}/... is the "Not found" page (add page routers above).
 router.include_router(fallback.last)
 
 __all__ = ["router"]

@@ -39,7 +39,14 @@ class NotOurs(Convertor):
         return value
 
 
+class Ours(NotOurs):
+    """One of our languages."""
+
+    regex = "|".join(LANGUAGES)
+
+
 register_url_convertor("not_ours", NotOurs())
+register_url_convertor("ours", Ours())
 router = APIRouter(include_in_schema=False)
 
 
@@ -68,7 +75,8 @@ def not_found(request: Request, lang: str) -> HTMLResponse:
 last = APIRouter(include_in_schema=False)
 
 
-@last.get("/{lang}/{rest:path}", response_class=HTMLResponse)
+# Only our languages: /api/... and /static/... keep their own "not found".
+@last.get("/{lang:ours}/{rest:path}", response_class=HTMLResponse)
 def no_such_page(request: Request, lang: Lang, rest: str):
     if rest.endswith("/"):  # /en/indicators/ is /en/indicators
         query = f"?{request.url.query}" if request.url.query else ""
