@@ -11,9 +11,10 @@ the breakdown codes (partner x product x customer x channel) that the published 
 attacker knows every published cell, so a withheld cell is recovered exactly when its
 atom vector lies in the span of the published cells' atom vectors; :func:`recoverable`
 (the audit) tests this by least squares for every withheld cell at once. :func:`secondary`
-withholds, for each recoverable cell, the cheapest published cell (smallest value) that its
-recovery uses, until the audit finds nothing; then gives back, most valuable first, every
-extra cell the audit does not need. The measures of a cell (value, records) share one
+first applies a quick local rule (:func:`_neighbours`), then withholds, for each cell the
+audit recovers, the cheapest published cell (smallest value) that its recovery needs, until
+the audit finds nothing; then gives back, most valuable first, every extra cell the audit
+does not need. The measures of a cell (value, records) share one
 pattern of additions, so one pattern protects both. Records that do not state a dimension
 the block breaks down by are assumed known to the attacker (conservative). Interval
 (approximate) disclosure is not checked, only exact recovery. See docs/records.md.
@@ -199,11 +200,35 @@ def _protect_block(block: pd.DataFrame, mask: np.ndarray, needed: np.ndarray) ->
             break
         for cell in _breakers(vectors, mask, weights[:, exact], cost):
             mask[cell] = True
-    # Give back extra cells the protection does not need, the most valuable first.
+    pruned = _give_back(vectors, mask, needed, cost)
+    # The give-back updates a projection step by step: checked once more from scratch.
+    return mask if _recovery(vectors, pruned)[0].any() else pruned
+
+
+def _give_back(vectors: np.ndarray, mask: np.ndarray, needed: np.ndarray,
+               cost: np.ndarray) -> np.ndarray:
+    """``mask`` without the extra cells that no recovery needs, the most valuable first.
+    Publishing a cell adds the part of its vector outside the published span to that span:
+    it gives a withheld cell away when that cell's own outside part is parallel to it."""
+    mask = mask.copy()
+    shown = vectors[~mask]
+    basis = linalg.orth(shown.T) if len(shown) else np.zeros((vectors.shape[1], 0))
+    hidden = np.flatnonzero(mask)
+    outside = vectors[hidden] - (vectors[hidden] @ basis) @ basis.T
+    limit = RECOVERY_TOLERANCE * np.linalg.norm(vectors[hidden], axis=1)
+    still = np.ones(len(hidden), dtype=bool)
     for cell in sorted(np.flatnonzero(mask & ~needed), key=lambda c: -cost[c]):
-        mask[cell] = False
-        if _recovery(vectors, mask)[0].any():
-            mask[cell] = True
+        i = int(np.searchsorted(hidden, cell))
+        length = np.linalg.norm(outside[i])
+        if length <= limit[i]:
+            continue
+        direction = outside[i] / length
+        still[i] = False
+        after = outside - np.outer(outside @ direction, direction)
+        if (np.linalg.norm(after[still], axis=1) > limit[still]).all():
+            outside, mask[cell] = after, False
+        else:
+            still[i] = True
     return mask
 
 
