@@ -118,3 +118,47 @@ def test_each_published_breakdown_sums_to_its_total(published):
     for indicator, codes in products:
         kinds = {code[:2] if code.startswith(("HS", "IC")) else code for code in codes}
         assert not ({"HS", "IC"} <= kinds), indicator
+
+
+def _payments_csv(folder: Path) -> Path:
+    """30 domestic card payments of 2 USD at 4 merchants, in March 2024."""
+    rows = [[f"T{i}", "2024-03-15", "1", "5999", f"M{i % 4}", "KEN", "KEN", "2", "USD"]
+            for i in range(30)]
+    path = folder / "payments.csv"
+    pd.DataFrame(rows, columns=[
+        "transaction_id", "transaction_date", "online", "merchant_category_code", "merchant_id",
+        "merchant_country", "cardholder_country", "amount", "currency"]).to_csv(path, index=False)
+    return path
+
+
+def test_the_store_refuses_cells_another_recipe_wrote(tmp_path):
+    """Two recipes that are not shipped (so not checked against each other when read) are
+    caught when the second saves: its cells are current values of the first."""
+    from dataclasses import replace
+
+    from deo.store import Store
+
+    store = Store.open()
+    rates = pd.DataFrame([("KES", "2024-03", 125.0)], columns=["currency", "period", "value"])
+    path = _payments_csv(tmp_path)
+    office = replace(load_recipe("payments-cnp"), id="office-cards")
+    run_recipe(office, [path], reporter="KEN", rates=rates, store=store,
+               rejects_folder=tmp_path)
+    copy = replace(office, id="office-cards-copy")
+    with pytest.raises(DeoError, match=r"recipe office-cards-copy would overwrite 2 cells "
+                                       r"that records:office-cards@2024\.2 wrote"):
+        run_recipe(copy, [path], reporter="KEN", rates=rates, store=store,
+                   rejects_folder=tmp_path)
+    before = store.query(indicators=["DEO.ECOM.REC.PAY.DOM"])
+    assert set(before["method"]) == {"records:office-cards@2024.2"}  # nothing was saved
+    declared = replace(copy, replaces=("office-cards",))
+    run_recipe(declared, [path], reporter="KEN", rates=rates, store=store,
+               rejects_folder=tmp_path)
+    assert set(store.query(indicators=["DEO.ECOM.REC.PAY.DOM"])["method"]) == {
+        "records:office-cards-copy@2024.2"}
+    # the same recipe again is no clash; the replaced one may not take its cells back
+    run_recipe(declared, [path], reporter="KEN", rates=rates, store=store,
+               rejects_folder=tmp_path)
+    with pytest.raises(DeoError, match="that records:office-cards-copy@2024.2 wrote"):
+        run_recipe(office, [path], reporter="KEN", rates=rates, store=store,
+                   rejects_folder=tmp_path)

@@ -271,7 +271,35 @@ def _standardise_rejects(final: ir.Table) -> ir.Table:
                       "direction", "partner", "product", "customer", "channel")
 
 
+def _other_recipes(store, report: RunReport) -> None:
+    """Refuse to overwrite current values that another recipe wrote (one that the recipe
+    does not declare it ``replaces``): the check when a recipe is read sees the shipped
+    recipes only; this one sees every recipe that ever wrote to the store."""
+    frame = report.observations
+    if frame.empty:
+        return
+    found = store.query(indicators=sorted(frame["indicator"].unique()), areas=[report.reporter])
+    methods = found["method"].fillna("").astype(str) if len(found) else pd.Series(dtype=str)
+    ids = methods.str.removeprefix("records:").str.rsplit("@", n=1).str[0]
+    theirs = found[methods.str.startswith("records:") & (ids != report.recipe.id)
+                   & ~ids.isin(report.recipe.replaces)]
+    key = ["indicator", "area", "period", "breakdown"]
+    clash = theirs.merge(frame[key], on=key)
+    if len(clash):
+        first = clash.iloc[0]
+        raise DeoError(_(
+            "recipe {id} would overwrite {n} cells that {method} wrote, e.g. {indicator} "
+            "{area} {period} {breakdown}: give it its own indicators, or, if it is a new "
+            "methodology for the same figures, declare replaces = [\"{other}\"] under "
+            "[recipe]; nothing was saved"
+        ).format(id=report.recipe.id, n=len(clash), method=first["method"],
+                 indicator=first["indicator"], area=first["area"], period=first["period"],
+                 breakdown=first["breakdown"] or _("(totals)"),
+                 other=first["method"].removeprefix("records:").rsplit("@", 1)[0]))
+
+
 def _save(store, report: RunReport, paths: Sequence[Path], synthetic: bool):
+    _other_recipes(store, report)
     a = report.accounting
     note = (f"records {report.recipe.method} on {report.engine}: {a.rows_read} read, "
             f"{sum(a.rejected.values())} rejected, {a.duplicates} duplicates, {a.amended} "
