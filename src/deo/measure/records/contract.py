@@ -117,14 +117,25 @@ def load_contract(name_or_path: str | Path) -> Contract:
 
 def conform(raw: ir.Table, contract: Contract, file: str) -> ir.Table:
     """The contract's fields of ``raw``, in contract order; an optional field the file lacks
-    is an empty column, a required one an error naming the file and the column."""
+    is an empty column, a required one an error naming the file and the column, and a
+    column stored in a type its field cannot hold (an HS code as a decimal number) an error
+    naming the file, the column and its type."""
+    columns_read = [c for c in raw.columns if c not in (FILE_COLUMN, ROW_COLUMN)]
     missing = [f.name for f in contract.fields if f.required and f.name not in raw.columns]
     if missing:
         raise DeoError(
             _("{file}: no column {columns} (required by the {contract} contract; the file "
               "has {found})").format(file=file, columns=", ".join(missing),
-                                     contract=contract.label, found=", ".join(raw.columns))
-        )
+                                     contract=contract.label,
+                                     found=", ".join(columns_read) or _("no column")))
+    for f in contract.fields:
+        kind = FIELD_TYPES.get(f.type)
+        if f.name in raw.columns and not kind.stored_as(raw[f.name].type()):
+            raise DeoError(
+                _("{file}: column {column} is stored as {stored}, which cannot hold {field} "
+                  "values as written (a number drops leading zeros: 010121 becomes 10121, "
+                  "or 10121.0); store it as text").format(
+                      file=file, column=f.name, stored=raw[f.name].type(), field=f.type))
     columns = [raw[f.name] if f.name in raw.columns else ibis.null("string").name(f.name)
                for f in contract.fields]
     columns += [raw[c] for c in (FILE_COLUMN, ROW_COLUMN) if c in raw.columns]

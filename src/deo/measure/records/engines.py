@@ -6,6 +6,7 @@ reads files and writes Parquet."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import pandas as pd
 from deo.config import deo_home
 from deo.core import DeoError
 from deo.i18n import _
+from deo.measure.records import csv_files
 from deo.registry import Registry
 
 
@@ -33,6 +35,12 @@ class EngineOptions:
     cores: int | None = None
     workdir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.memory is not None:
+            memory_bytes(self.memory)  # a size neither engine can read is refused here
+        if self.cores is not None and self.cores < 1:
+            raise DeoError(_("--cores must be at least 1"))
 
 
 class Session(Protocol):
@@ -64,9 +72,32 @@ def _half_memory() -> str:
     return f"{max(1, pages // 2 // 1024**3)}GB"
 
 
+#: Units of a memory size, in bytes, as DuckDB reads them (KB = 1000 bytes, KiB = 1024).
+SIZE_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+              "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+SIZE_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+#: The least memory an engine is given (bytes): below it neither engine starts.
+MIN_MEMORY = 64 * 1024**2
+
+
+def memory_bytes(size: str) -> int:
+    """A memory size such as "4GB", "512MB" or "1.5GiB" in bytes; anything else is refused
+    with the form expected."""
+    match = SIZE_PATTERN.match(size)
+    unit = match and SIZE_UNITS.get(match.group(2).upper())
+    if not match or not unit:
+        raise DeoError(_("--memory {value!r}: expected a size with its unit, such as 4GB, "
+                         "512MB or 1.5GiB").format(value=size))
+    value = int(float(match.group(1)) * unit)
+    if value < MIN_MEMORY:
+        raise DeoError(_("--memory {value}: too little for an engine; give at least 64MiB")
+                       .format(value=size))
+    return value
+
+
 def _jvm_size(size: str) -> str:
-    """"4GB" (DuckDB's spelling) as the JVM writes it ("4g")."""
-    return size.strip().upper().removesuffix("B").removesuffix("I").lower()
+    """A size in DuckDB's spelling ("4GB") as the JVM reads it (whole MiB: "3814m")."""
+    return f"{memory_bytes(size) // 1024**2}m"
 
 
 def _parquet_files(paths: Sequence[Path]) -> list[str]:
@@ -82,7 +113,34 @@ def _parquet_files(paths: Sequence[Path]) -> list[str]:
             files.append(str(path))
         else:
             raise DeoError(_("{path}: no such file or folder").format(path=path))
+    for file in files:
+        _check_parquet_marks(Path(file))
     return files
+
+
+#: The bytes a Parquet file begins and ends with.
+PARQUET_MARK = b"PAR1"
+
+
+def _check_parquet_marks(path: Path) -> None:
+    """Refuse a file that is not Parquet before an engine reads it (Spark would answer
+    with a Java stack trace)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - 4))
+        tail = fh.read(4)
+    if size < 12 or head != PARQUET_MARK or tail != PARQUET_MARK:
+        raise DeoError(_("{path}: not a Parquet file (a Parquet file begins and ends with the "
+                         "bytes PAR1; this one is empty, cut short or in another format); "
+                         "if it is CSV, name it .csv or give --format csv").format(path=path))
+
+
+def _unreadable_parquet(files: Sequence[str], message: str) -> DeoError:
+    """An engine's error reading Parquet files as a user's error naming them."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return DeoError(_("{path}: cannot be read as Parquet ({error})")
+                    .format(path=", ".join(files), error=first))
 
 
 class _Caching:
@@ -142,11 +200,19 @@ class DuckDBSession(_Caching):
 
     def read_csv(self, paths: Sequence[Path]) -> ir.Table:
         """Each file numbered on its own (``_row``: the header is line 1), then stacked."""
+        import duckdb
+
         tables = []
         for path in paths:
             # Text in, typed by the contract: a reader that guesses types would turn a bad
-            # value into a read error instead of a reject.
-            raw = self.con.read_csv(str(path), all_varchar=True, header=True, filename=True)
+            # value into a read error instead of a reject. The columns and the dialect are
+            # given, not sniffed: the sniffer, meeting a line with a field too many, takes
+            # the whole line for one column instead of refusing the file.
+            header = csv_files.read_header(path)
+            raw = self.con.read_csv(
+                str(path), columns={name: "VARCHAR" for name in header}, header=True,
+                auto_detect=False, delim=csv_files.DELIMITER, quote=csv_files.QUOTE,
+                escape=csv_files.ESCAPE, strict_mode=True, filename=True)
             numbered = raw.rename(_file="filename").mutate(
                 _row=(ibis.row_number().over() + 2).cast("int64"))
             # DuckDB's CSV reader has no row number, and row_number() OVER () numbers rows as
@@ -155,13 +221,21 @@ class DuckDBSession(_Caching):
             # thread, in file order, whatever preserve_insertion_order says. Kept to the scan
             # and the numbering (a copy, dropped once the checked records are cached), so
             # that the contract checks still run on all cores.
-            tables.append(self._cache_read(numbered))
+            try:
+                tables.append(self._cache_read(numbered))
+            except duckdb.Error as exc:  # not UTF-8, a line with too many or few fields
+                raise csv_files.describe_fault(path, str(exc)) from None
         return _stack(tables, paths)
 
     def read_parquet(self, paths: Sequence[Path]) -> ir.Table:
-        # file_row_number (0-based) comes from the reader's own row-group bookkeeping: free.
-        table = self.con.read_parquet(_parquet_files(paths), filename=True,
-                                      file_row_number=True)
+        import duckdb
+
+        files = _parquet_files(paths)
+        try:
+            # file_row_number (0-based) comes from the reader's own row-group bookkeeping.
+            table = self.con.read_parquet(files, filename=True, file_row_number=True)
+        except duckdb.Error as exc:
+            raise _unreadable_parquet(files, str(exc)) from None
         return table.rename(_file="filename").mutate(
             _row=table.file_row_number + 1).drop("file_row_number")
 
@@ -186,6 +260,11 @@ class SparkSession_(_Caching):
             raise DeoError(_("the spark engine needs Java (a JRE 17 or newer) on the PATH"))
         active = SparkSession.getActiveSession()
         self._own = active is None
+        if active is not None and (options.memory or options.cores):
+            # The running session's memory and cores are fixed: they would be ignored.
+            raise DeoError(_("--memory and --cores do not apply to a Spark session that is "
+                             "already running (spark-submit): give spark-submit "
+                             "--driver-memory, --executor-memory and --executor-cores"))
         if active is None:
             cores = options.cores or os.cpu_count() or 1
             builder = (
@@ -212,17 +291,36 @@ class SparkSession_(_Caching):
         self.con = ibis.pyspark.connect(active)
 
     def read_csv(self, paths: Sequence[Path]) -> ir.Table:
+        """Each file read on its own, with the columns of its own header (Spark would apply
+        the first file's header to every file, by position), then stacked."""
         from pyspark.sql import functions as F
+        from pyspark.sql.types import StringType, StructField, StructType
 
-        frame = self.spark.read.csv([str(p) for p in paths], header=True, inferSchema=False)
-        return self._register(_number_csv_lines(self.spark, frame.select(
-            "*", F.input_file_name().alias("_file"))))
+        tables = []
+        for path in paths:
+            header = csv_files.read_header(path)
+            # A line with too many or too few fields lands in MALFORMED (Spark would drop
+            # the extra fields, or pad with nulls, and say nothing).
+            schema = StructType([StructField(n, StringType()) for n in header]
+                                + [StructField(MALFORMED, StringType())])
+            frame = self.spark.read.csv(
+                str(path), schema=schema, header=True, enforceSchema=True, mode="PERMISSIVE",
+                columnNameOfCorruptRecord=MALFORMED, sep=csv_files.DELIMITER,
+                quote=csv_files.QUOTE, escape=csv_files.ESCAPE, encoding="UTF-8")
+            frame = frame.select("*", F.input_file_name().alias("_file"))
+            tables.append(self._register(_number_csv_lines(self.spark, frame, path, header)))
+        return _stack(tables, paths)
 
     def read_parquet(self, paths: Sequence[Path]) -> ir.Table:
+        from py4j.protocol import Py4JJavaError
+        from pyspark.errors import PySparkException
         from pyspark.sql import functions as F
 
-        _parquet_files(paths)  # the same errors as DuckDB for a missing or empty folder
-        frame = self.spark.read.parquet(*(str(p) for p in paths))
+        files = _parquet_files(paths)  # the same errors as DuckDB's for a bad file
+        try:
+            frame = self.spark.read.parquet(*(str(p) for p in paths))
+        except (PySparkException, Py4JJavaError) as exc:
+            raise _unreadable_parquet(files, str(exc)) from None
         # _metadata.row_index: the record's 0-based position in its file, from the reader.
         return self._register(frame.select(
             "*", F.input_file_name().alias("_file"),
@@ -261,9 +359,17 @@ def _stack(tables: list[ir.Table], paths: Sequence[Path]) -> ir.Table:
     return ibis.union(first, *(t.select(*first.columns) for t in tables[1:]))
 
 
-def _number_csv_lines(spark, frame):
-    """``frame`` (a Spark CSV read with ``_file``) with ``_row``, the line of each record in
-    its file (the header is line 1), as DuckDB numbers them.
+#: The column where Spark puts a CSV line whose fields do not match the header.
+MALFORMED = "_deo_malformed"
+#: What Spark's UTF-8 decoder puts in place of a byte that is not UTF-8, silently.
+REPLACEMENT = "\ufffd"
+
+
+def _number_csv_lines(spark, frame, path: Path, header: list[str]):
+    """``frame`` (a Spark CSV read of ``path`` with ``_file`` and :data:`MALFORMED`) with
+    ``_row``, the line of each record in its file (the header is line 1), as DuckDB numbers
+    them; a file with a line whose fields do not match the header, or that is not UTF-8, is
+    refused as DuckDB refuses it.
 
     Spark's CSV reader has no row index. Each split of a file (``_metadata.file_block_start``)
     is read in order by one task, and monotonically_increasing_id() counts the records a task
@@ -276,8 +382,21 @@ def _number_csv_lines(spark, frame):
 
     frame = frame.select("*", F.col("_metadata.file_block_start").alias("_split"),
                          F.monotonically_increasing_id().alias("_id"))
+    # The same pass counts malformed lines and values holding U+FFFD, which may be a byte
+    # that was not UTF-8 (Spark's reader replaces those without a word). Every column is
+    # read: Spark parses only the columns a query needs, and finds no fault in the others.
+    replaced = F.concat_ws("", *(F.col(f"`{name}`") for name in header)).contains(REPLACEMENT)
     splits = (frame.groupBy("_file", "_split")
-              .agg(F.count(F.lit(1)).alias("n"), F.min("_id").alias("first")).collect())
+              .agg(F.count(F.lit(1)).alias("n"), F.min("_id").alias("first"),
+                   F.count(MALFORMED).alias("malformed"),
+                   F.count(F.when(replaced, 1)).alias("replaced")).collect())
+    if any(split["malformed"] for split in splits):
+        raise csv_files.wrong_field_count(path, line_breaks=True) or csv_files.describe_fault(
+            path, "a line whose fields do not match the header")
+    if any(split["replaced"] for split in splits):
+        bad = csv_files.first_bad_byte(path)
+        if bad is not None:  # else U+FFFD is in the file itself, as UTF-8: a character
+            raise csv_files.not_utf8(path, bad)
     offsets, seen = [], {}
     for split in sorted(splits, key=lambda s: (s["_file"], s["_split"])):
         before = seen.get(split["_file"], 0)
@@ -286,7 +405,7 @@ def _number_csv_lines(spark, frame):
     shifts = spark.createDataFrame(offsets, "_file string, _split long, _shift long")
     # A left join: a record is never lost, even were a split missing from the counts.
     numbered = frame.join(F.broadcast(shifts), ["_file", "_split"], "left")
-    columns = [c for c in frame.columns if c not in ("_file", "_split", "_id")]
+    columns = [c for c in frame.columns if c not in ("_file", "_split", "_id", MALFORMED)]
     return numbered.select(*columns, "_file", (F.col("_id") + F.col("_shift")).alias("_row"))
 
 

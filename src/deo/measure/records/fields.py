@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from deo.measure.records.codes import CUSTOMERS, FLAGS, HS_VERSIONS, TRADE_DIRECTIONS, CodeTables
@@ -41,6 +42,9 @@ class FieldType:
     typed: Callable[[ir.Column, CodeTables], ir.Value]
     checks: Callable[..., Checks]
     uses: tuple[str, ...] = ()
+    #: Whether a column stored (in Parquet) in this type can hold the field's values as
+    #: written; a column that cannot is refused, not read.
+    stored_as: Callable[[dt.DataType], bool] = lambda stored: True
 
 
 FIELD_TYPES: Registry[FieldType] = Registry("field type", ("deo.measure.records.fields",))
@@ -113,6 +117,12 @@ def _area_checks(typed: ir.StringValue, codes: CodeTables) -> Checks:
     return [(~typed.isin(sorted(codes.economies)), "unknown-area")]
 
 
+def _code_storage(stored: dt.DataType) -> bool:
+    """A code with leading zeros is text, or a whole number (padded back to its width);
+    never a decimal or floating-point number, whose text ("10121.0") is no code at all."""
+    return stored.is_string() or stored.is_integer() or stored.is_null()
+
+
 def _hs6(raw: ir.Column, codes: CodeTables) -> ir.StringValue:
     if raw.type().is_integer():  # a numeric column loses the leading zero of chapters 01-09
         return raw.cast("string").lpad(6, "0")
@@ -183,12 +193,12 @@ for _type in (
     FieldType("amount", _amount, _amount_checks),
     FieldType("currency", _upper, _currency_checks),
     FieldType("area", _upper, _area_checks),
-    FieldType("hs6", _hs6, _hs6_checks, uses=("hs_version",)),
+    FieldType("hs6", _hs6, _hs6_checks, uses=("hs_version",), stored_as=_code_storage),
     FieldType("hs_version", _hs_version, _known(lambda codes: list(HS_VERSIONS))),
     FieldType("customs_regime", _upper, _known(lambda codes: sorted(codes.regimes))),
     FieldType("trade_direction", _coded(TRADE_DIRECTIONS), _known(lambda codes: ["IMP", "EXP"])),
     FieldType("customer", _coded(CUSTOMERS), _known(lambda codes: ["B2B", "B2C"])),
     FieldType("flag", _flag, _flag_checks),
-    FieldType("mcc", _mcc, _mcc_checks),
+    FieldType("mcc", _mcc, _mcc_checks, stored_as=_code_storage),
 ):
     FIELD_TYPES.register(_type)
