@@ -215,3 +215,13 @@ def test_the_command_line_manages_users_and_reads_the_audit(store, monkeypatch, 
     assert code == 0 and "deactivate_user" in out
     code, _, err = deo("track", "audit", "--since", "yesterday")
     assert code == 1 and "--since 'yesterday'" in err
+
+
+def test_account_requests_with_nul_or_overlong_text_are_422(store):
+    admin = client(store, "admin@x.org")
+    assert admin.get("/api/v1/track/audit", params={"actor": "a\x00b"}).status_code == 422
+    assert admin.get("/api/v1/track/audit", params={"action": "x" * 65}).status_code == 422
+    assert admin.patch("/api/v1/track/users/2", json={"role": "partner\x00"}).status_code == 422
+    assert admin.post("/api/v1/track/users/2/password",
+                      json={"password": "x" * 300}).status_code == 422
+    assert admin.patch("/api/v1/track/users/999", json={"active": False}).status_code == 404

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from deo.core import DeoError, PermissionDenied
 from deo.i18n import _
@@ -19,6 +19,20 @@ from deo.track.audit import MAX_READ, audit_trail
 
 router = APIRouter(prefix="/track", tags=["tracker accounts"])
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; no client has a reason to send one.
+    if "\x00" in value:
+        raise ValueError("holds a NUL character")
+    return value
+
+
+def _text(most: int) -> object:
+    return Annotated[str, StringConstraints(max_length=most), AfterValidator(_no_nul)]
+
+
+Password = _text(auth.MAX_PASSWORD)
 CSRF = Header(None, alias="X-CSRF-Token", description="The session's CSRF token.")
 
 
@@ -46,8 +60,8 @@ def _plain(row: dict) -> dict:
 
 class UserChange(BaseModel):
     active: bool | None = None
-    role: str | None = Field(None, max_length=16)
-    organisation: str | None = Field(None, max_length=32)
+    role: _text(16) | None = None
+    organisation: _text(32) | None = None
 
 
 @router.patch("/users/{user_id}", summary="Deactivate or reactivate a user, or change their "
@@ -68,7 +82,7 @@ def change_user(request: Request, user_id: UserId, body: UserChange,
 
 
 class NewPassword(BaseModel):
-    password: str = Field(max_length=auth.MAX_PASSWORD)
+    password: Password
 
 
 @router.post("/users/{user_id}/password", summary="Set a user's password (administrators; "
@@ -89,8 +103,8 @@ def revoke_sessions(request: Request, user_id: UserId, csrf: str | None = CSRF) 
 
 
 class PasswordChange(BaseModel):
-    current_password: str = Field(max_length=auth.MAX_PASSWORD)
-    new_password: str = Field(max_length=auth.MAX_PASSWORD)
+    current_password: Password
+    new_password: Password
 
 
 @router.post("/session/password", summary="Change your own password (your other sessions "
@@ -105,11 +119,11 @@ def change_password(request: Request, body: PasswordChange, csrf: str | None = C
 @router.get("/audit", summary="The audit trail, newest first (administrators)")
 def read_audit(
     request: Request,
-    actor: str | None = Query(None, max_length=254,
+    actor: _text(254) | None = Query(None,
                               description="Who acted: an e-mail address."),
-    action: str | None = Query(None, max_length=64,
+    action: _text(64) | None = Query(None,
                                description="e.g. sign_in, sign_in_failed, edit_measure."),
-    entity: str | None = Query(None, max_length=32, description="e.g. user, measure."),
+    entity: _text(32) | None = Query(None, description="e.g. user, measure."),
     entity_id: int | None = Query(None, ge=1, le=2**31 - 1),
     since: datetime | None = Query(None, description="From this time (ISO 8601; UTC if no "
                                    "offset)."),
