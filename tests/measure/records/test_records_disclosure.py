@@ -237,6 +237,27 @@ def test_the_audit_finds_a_leak_in_an_under_suppressed_table():
     assert oracle(cells, one) == {5} and oracle(cells, three) == {5, 6, 7}
 
 
+def test_a_cell_of_records_without_the_finer_breakdown_is_still_audited():
+    """DEU's records do not say their customer, so DEU has no cell by customer; it is
+    still total - USA - FRA, which the audit sees."""
+    rows = [("", None, None, 60), ("PARTNER", "USA", None, 30), ("PARTNER", "DEU", None, 3),
+            ("PARTNER", "FRA", None, 27), ("PARTNER+CUSTOMER", "USA", "B2B", 15),
+            ("PARTNER+CUSTOMER", "USA", "B2C", 15), ("PARTNER+CUSTOMER", "FRA", "B2B", 27)]
+    cells = pd.DataFrame(rows, columns=["table", "partner", "customer", "records"]).assign(
+        cents=lambda f: f["records"] * 100, contributors=3, top_cents=lambda f: f["records"] * 10,
+        period_start=date(2024, 1, 1), direction="EXP", product=None, channel=None)
+    cells[["partner", "customer"]] = cells[["partner", "customer"]].astype(object)
+    hidden = primary(cells, RULE)
+    assert list(cells.index[hidden]) == [2]
+    assert list(audit(cells, hidden).index) == [2]
+    # FRA = FRA-B2B: withholding FRA as well is not enough, the audit says so.
+    both = hidden.copy()
+    both[3] = True
+    assert list(audit(cells, both).index) == [2, 3]
+    protected = protect(cells, RULE)
+    assert audit(cells, protected).empty and protected[2]
+
+
 def test_worked_example():
     cells = pd.DataFrame({
         "table": ["", "PARTNER", "PARTNER", "PARTNER"],

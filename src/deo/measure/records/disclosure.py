@@ -93,12 +93,19 @@ def _atoms(block: pd.DataFrame) -> sparse.csr_matrix:
         found = np.searchsorted(cell_keys[order], key(atoms, dims))
         pairs_row.append(cells[order][found])  # every atom is in one cell of each table
         pairs_col.append(np.arange(count))
+    # A cell no allowed combination reaches (its records lack another dimension of the
+    # block) gets an atom of its own, which also adds to the coarser cells containing it.
+    lone = np.setdiff1d(np.arange(len(block)), np.concatenate(pairs_row))
+    for n, cell in enumerate(lone):
+        table = block["table"].iloc[cell]
+        for coarser, dims in tables.items():
+            if set(dims) <= set(tables[table]):
+                match = rows[coarser]
+                for d in dims:
+                    match = match[codes[d][match] == codes[d][cell]]
+                pairs_row.append(match)
+                pairs_col.append(np.full(len(match), count + n))
     row, col = np.concatenate(pairs_row), np.concatenate(pairs_col)
-    # A cell no allowed combination reaches (records lacking another dimension of the block)
-    # gets an atom of its own: nothing else tells its value.
-    lone = np.setdiff1d(np.arange(len(block)), row)
-    row = np.concatenate([row, lone])
-    col = np.concatenate([col, count + np.arange(len(lone))])
     shape = (len(block), count + len(lone))
     return sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=shape)
 
