@@ -225,3 +225,27 @@ def test_account_requests_with_nul_or_overlong_text_are_422(store):
     assert admin.post("/api/v1/track/users/2/password",
                       json={"password": "x" * 300}).status_code == 422
     assert admin.patch("/api/v1/track/users/999", json={"active": False}).status_code == 404
+
+
+def test_the_account_page_changes_ones_own_password(store):
+    import re
+
+    browser = client(store, "icta@x.org")
+    other = client(store, "icta@x.org")
+    assert TestClient(create_app(store)).get("/en/account", follow_redirects=False
+                                             ).headers["location"].startswith("/en/login")
+    page = browser.get("/en/account")
+    assert page.status_code == 200 and "icta@x.org" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    form = {"csrf": csrf, "current": PASSWORD, "new": NEW, "repeat": NEW + "x"}
+    assert "differ" in browser.post("/en/account/password", data=form).text
+    forged = browser.post("/en/account/password", data={**form, "csrf": "guess",
+                                                          "repeat": NEW})
+    assert forged.status_code == 403
+    wrong = browser.post("/en/account/password", data={**form, "current": "not it at all",
+                                                         "repeat": NEW})
+    assert wrong.status_code == 403 and "current password is wrong" in wrong.text
+    ok = browser.post("/en/account/password", data={**form, "repeat": NEW})
+    assert ok.status_code == 200 and "Password changed" in ok.text
+    assert whoami(browser)["signed_in"] and not whoami(other)["signed_in"]
+    assert auth.sign_in(store.engine, "icta@x.org", NEW)

@@ -3,7 +3,7 @@ languages (a URL prefix: /en/, /fr/, /es/, /zh/; ``/`` follows Accept-Language).
 
 from fastapi import APIRouter
 
-from deo.publish.pages import assets, fallback, routes, track
+from deo.publish.pages import account, assets, fallback, routes, track
 
 router = APIRouter()
 router.include_router(assets.router)
@@ -11,6 +11,7 @@ router.include_router(assets.router)
 router.include_router(fallback.router)
 router.include_router(routes.router)
 router.include_router(track.router)
+router.include_router(account.router)
 # Keep last: any other GET /{lang}/... is the "Not found" page (add page routers above).
 router.include_router(fallback.last)
 
