@@ -48,14 +48,16 @@ def load_at_once(url: str, frames: list[pd.DataFrame]) -> list:
     results: list = [None] * len(frames)
 
     def run(i: int) -> None:
-        store = Store(Store.open(url).engine)
+        barrier.wait()
+        store = None
         try:
-            barrier.wait()
+            store = Store.open(url)
             results[i] = store.load(frames[i], source=f"load {i}", content_hash=f"h{i}")
         except BaseException as exc:  # reported by the test
             results[i] = exc
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(frames))]
     for t in threads:
@@ -242,3 +244,11 @@ def test_a_bad_wait_setting_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("DEO_STORE_WAIT", "lots")
     with pytest.raises(DeoError, match="DEO_STORE_WAIT='lots': expected a number of seconds"):
         Store.open(f"sqlite:///{tmp_path / 's.sqlite'}")
+
+
+def test_loads_at_once_into_a_new_store_migrate_it_once(store_url):
+    """No Store.open first: each load creates (migrates) the store; one does, the others
+    wait for it."""
+    results = load_at_once(store_url, [frame(revision(1, AREAS[:10]))] * 3)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(r.duplicate_of or 0 for r in results) == [0, 1, 1]
