@@ -171,3 +171,35 @@ def test_cli_says_what_a_rebuild_withdrew(tmp_path: Path, capsys):
     capsys.readouterr()
     assert main(["index", "build", "unctad-b2c-2020-published", "--year", "2020"]) == 0
     assert "1 earlier computed value is no longer computed; withdrawn." in capsys.readouterr().out
+
+
+def computed(rows: list[tuple], method: str) -> pd.DataFrame:
+    out = frame(rows)
+    out["method"] = method
+    return out
+
+
+def test_only_an_index_build_withdraws_and_only_its_own_method(store: Store):
+    both = [("UNCTAD.B2C.INDEX", "KEN", "2020", 40.0), ("UNCTAD.B2C.INDEX", "UGA", "2020", 20.0)]
+    store.load(computed(both, "b2c@1.0"), source="build", content_hash="1", format="index")
+    store.load(computed([("UNCTAD.B2C.INDEX", "BRA", "2020", 50.0)], "other@1.0"),
+               source="build", content_hash="2", format="index")
+    store.load(computed([("UNCTAD.B2C.INDEX", "KEN", "2019", 39.0)], "b2c@1.0"),
+               source="build", content_hash="3", format="index")
+    rebuilt = store.load(computed(both[1:], "b2c@1.0"), source="build", content_hash="4",
+                         format="index")
+    assert rebuilt.withdrawn == 1
+    # KEN 2020 by b2c@1.0 withdrawn; another method's value and another year's stay.
+    got = store.query(indicators=["UNCTAD.B2C.INDEX"])
+    assert {(r.area, r.period) for r in got.itertuples()} == {
+        ("UGA", "2020"), ("BRA", "2020"), ("KEN", "2019")}
+
+
+def test_a_survey_run_for_another_area_withdraws_nothing(store: Store):
+    """One survey map (one method) serves many economies, run one at a time."""
+    store.load(computed([("IT.NET.USER.ZS", "KEN", "2023", 40.0)], "map@1"),
+               source="survey", content_hash="k", format="survey")
+    uga = store.load(computed([("IT.NET.USER.ZS", "UGA", "2023", 20.0)], "map@1"),
+                     source="survey", content_hash="u", format="survey")
+    assert uga.withdrawn == 0
+    assert set(store.query()["area"]) == {"KEN", "UGA"}

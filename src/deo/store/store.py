@@ -37,6 +37,10 @@ COMPARED = ("value", "status", "se", "ci_lower", "ci_upper", "method")
 KEY = ("indicator", "area", "period", "breakdown")
 #: Rows per executemany batch when inserting.
 BATCH = 50_000
+#: Release formats whose batch is its method's complete result for each indicator and
+#: period it holds (see :meth:`Store._compare`). An index build is; a survey or records
+#: run is not (one method serves many areas, run one at a time).
+COMPLETE_FORMATS = frozenset({"index"})
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,7 @@ class Store:
     ) -> LoadResult:
         frame = batch.frame
         data_hash = batch.data_hash or observations_hash(frame)
-        compared = self._compare(conn, frame)
+        compared = self._compare(conn, frame, complete=batch.format in COMPLETE_FORMATS)
         merged, existing, same = compared.merged, compared.existing, compared.same
         if compared.nothing_new:
             previous = self.find_release(data_hash, conn)
@@ -214,13 +218,15 @@ class Store:
             withdrawn=len(withdrawn),
         )
 
-    def _compare(self, conn: Connection, frame: pd.DataFrame) -> _Comparison:
+    def _compare(
+        self, conn: Connection, frame: pd.DataFrame, complete: bool = False
+    ) -> _Comparison:
         """``frame`` compared with the current rows of its indicators.
 
-        A release of computed values (every record has a ``method``) is the complete
-        result for each indicator and period it holds: a current computed value of one of
-        those that it does not hold (an area an index no longer scores) is withdrawn,
-        rather than left current beside the new results.
+        A ``complete`` frame (an index build) is its method's whole result for each
+        indicator and period it holds: a current value computed by the same method for
+        one of those that it does not hold (an area the index no longer scores) is
+        withdrawn, rather than left current beside the new results.
         """
         frame = frame.copy()
         if "method" not in frame:
@@ -232,7 +238,8 @@ class Store:
         for column in COMPARED:
             new, old = merged[column], merged[f"{column}_old"]
             same &= (new == old) | (new.isna() & old.isna())
-        return _Comparison(merged, existing, same, _withdrawn(frame, current))
+        withdrawn = _withdrawn(frame, current) if complete else []
+        return _Comparison(merged, existing, same, withdrawn)
 
     @staticmethod
     def _supersede(conn: Connection, ids: list[int], release_id: int) -> None:
@@ -426,12 +433,11 @@ class Store:
 
 
 def _withdrawn(frame: pd.DataFrame, current: pd.DataFrame) -> list[int]:
-    """Ids of the current computed rows of ``frame``'s indicators and periods that a
-    computed ``frame`` does not hold (none when ``frame`` holds loaded data)."""
-    if frame.empty or frame["method"].isna().any():
-        return []
-    scope = frame[["indicator", "period"]].drop_duplicates()
-    earlier = current[current["method_old"].notna()].merge(scope, on=["indicator", "period"])
+    """Ids of the current rows computed by the method of ``frame``'s indicators and
+    periods that ``frame`` does not hold (none when ``frame`` has no method)."""
+    scope = frame[["indicator", "period", "method"]].dropna().drop_duplicates()
+    earlier = current.merge(scope.rename(columns={"method": "method_old"}),
+                            on=["indicator", "period", "method_old"])
     held = earlier.merge(frame[list(KEY)], on=list(KEY), how="left", indicator="_held")
     return held.loc[held["_held"] == "left_only", "id_old"].astype(int).tolist()
 
