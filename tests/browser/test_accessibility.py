@@ -143,3 +143,15 @@ def test_the_map_draws_for_a_dds_indicator(portal, context, shot):
     assert page.locator("#map .choroplethlocation").count() > 100
     assert errors == []
     shot(page, "dds-map")
+
+
+def test_the_areas_list_filters_as_one_types(portal, context, shot):
+    page = context.new_page()
+    page.goto(portal + "/en/areas")
+    page.fill("#q", "keny")
+    visible = page.locator("#area-lists li:visible")
+    assert visible.count() == 1 and visible.inner_text().startswith("Kenya")
+    assert page.locator("#area-count").inner_text() == "1 area"
+    visible.locator("a").click()
+    assert page.url.endswith("/en/areas/KEN")
+    shot(page, "areas-found")
