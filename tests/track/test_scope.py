@@ -98,3 +98,21 @@ def test_nobody_validates_their_own_update(world):
     # Another coordinator of the lead organisation, or an administrator, may.
     updates.review_update(engine, people["own2"], mine, True)
     updates.review_update(engine, own, admins, False, "evidence?")
+
+
+def test_pages_offer_the_forms_only_within_the_coordinators_scope(world):
+    from fastapi.testclient import TestClient
+
+    from deo.publish.app import create_app
+    from deo.store import Store
+
+    engine, _measure_id, _people = world
+    store = Store.open(str(engine.url))
+    pages = {}
+    for email in ("own@x.org", "other@x.org"):
+        browser = TestClient(create_app(store))
+        assert browser.post("/api/v1/track/session", json={
+            "email": email, "password": PASSWORD}).status_code == 200
+        pages[email] = browser.get("/en/track/KEN/measures/M1").text
+    assert "/edit" in pages["own@x.org"] and "/updates" in pages["own@x.org"]
+    assert "/edit" not in pages["other@x.org"] and "/updates" not in pages["other@x.org"]

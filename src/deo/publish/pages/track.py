@@ -36,7 +36,7 @@ from deo.publish.session import (
     signed_in,
 )
 from deo.track import auth, dashboard, plan, updates
-from deo.track.access import allowed
+from deo.track.access import allowed, in_scope
 from deo.track.config import statuses
 from deo.track.schema import Comment, Evidence, Milestone, StatusUpdate, User
 
@@ -52,6 +52,12 @@ MEASURES_PER_PAGE = 100
 ID_MAX = 2**31 - 1
 #: Overdue and silent measures listed on the page (all are in the downloads).
 LIST_LIMIT = 50
+
+
+def _may(who, action: str, strategy: dict) -> bool:
+    """Whether to offer a form: the role allows it on this strategy (a coordinator: their
+    organisation's). The server checks again on every write."""
+    return allowed(who, action) and in_scope(who, strategy["lead_organisation_id"])
 
 
 def _lang(lang: str) -> str:
@@ -208,7 +214,7 @@ def strategy_page(request: Request, lang: str, code: str,
                                               "actual": _("Latest actual")}),
         },
         "plotly_url": PLOTLY_URL, "today": today, "message": message,
-        "can_edit": allowed(who, "edit_plan"), **_context(request, lang),
+        "can_edit": _may(who, "edit_plan", found), **_context(request, lang),
     })
 
 
@@ -292,15 +298,15 @@ def _measure_view(request: Request, lang: str, code: str, measure_code: str,
             .join(USERS, USERS.c.id == COMMENTS.c.author_id)
             .where(COMMENTS.c.measure_id == row["id"]).order_by(COMMENTS.c.id))
             .mappings()] if insider else []
-    can_report = (allowed(who, "submit_update")
+    can_report = (_may(who, "submit_update", found)
                   and (who.role != "focal_point"
                        or who.organisation_id == row["lead_organisation_id"]))
     response = page(request, lang, "track_measure.html", {
         "s": found, "m": row, "state": state, "history": history, "files": by_update,
         "milestones": milestones, "comments": comments, "statuses": [
             (s.id, s.label(lang)) for s in statuses().values()],
-        "can_report": can_report, "can_review": allowed(who, "review_update"),
-        "can_edit": allowed(who, "edit_plan"), "can_comment": allowed(who, "comment"),
+        "can_report": can_report, "can_review": _may(who, "review_update", found),
+        "can_edit": _may(who, "edit_plan", found), "can_comment": allowed(who, "comment"),
         "message": message, "error": error, "today": date.today(),
         "max_mb": updates.max_evidence_bytes() // 2**20, **_context(request, lang),
     }, status_code=status_code)
@@ -419,7 +425,7 @@ def _import_view(request: Request, lang: str, code: str, problems: list[str] | N
     found = plan.strategy(request.app.state.store.engine, code, actor(request))
     return page(request, lang, "track_import.html", {
         "s": found, "problems": problems or [], "error": error,
-        "can_edit": allowed(actor(request), "edit_plan"),
+        "can_edit": _may(actor(request), "edit_plan", found),
         "max_mb": updates.max_evidence_bytes() // 2**20, **_context(request, lang)},
         status_code=status_code)
 
