@@ -154,6 +154,11 @@ def test_nul_characters_and_over_long_strings_are_422(world):
         "title": "t" * 501}), says="at most 500")
     assert count(world, Comment) == before
     assert plan.measure(world.store.engine, world.measure_id)["version"] == version
+    # In addresses too (PostgreSQL refused a NUL in a query: a server error).
+    public = world.clients["public"]
+    refused(public.get("/api/v1/track/strategies/K%00N"), says="code")
+    assert public.get("/en/track/K%00N").status_code in (404, 422)
+    assert public.get("/en/track/KEN/measures/M%00").status_code in (404, 422)
 
 
 def test_a_strategy_with_undated_measures_renders(world):
