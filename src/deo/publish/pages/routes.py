@@ -314,7 +314,7 @@ def index_page(request: Request, lang: Lang, recipe: str,
     parts = done.result.contributions
     context["rows"] = [
         {"area": area, "name": catalogue.areas[area].label(lang), "rank": int(r["rank"]),
-         "value": r["value"], "p05": int(r["p05"]), "p95": int(r["p95"]),
+         "value": r["value"], "p05": _rank_bound(r["p05"]), "p95": _rank_bound(r["p95"]),
          "points": [parts.at[area, c.id] for c in spec.components]}
         for area, r in table.iterrows()
     ]
@@ -322,6 +322,12 @@ def index_page(request: Request, lang: Lang, recipe: str,
     context["chart"] = _rank_interval_chart(context["rows"][:RANKED_IN_CHART], lang)
     context["plotly_url"] = PLOTLY_URL
     return page(request, lang, "index.html", context)
+
+
+def _rank_bound(rank: float) -> float | int:
+    """A percentile of ranks as the API gives it: whole when whole, else to one decimal
+    (truncating 3.95 to 3 would show a narrower interval than the API's)."""
+    return int(rank) if float(rank).is_integer() else round(float(rank), 1)
 
 
 #: Economies in an index page's rank-interval chart (the best ranked).
