@@ -238,11 +238,13 @@ def test_cli_load_while_another_writes_exits_1_with_a_message(tmp_path, monkeypa
     assert "the store is busy" in err and "waited 0.5 s" in err and "bug in deo" not in err
 
 
-def test_a_bad_wait_setting_is_refused(monkeypatch, tmp_path):
+@pytest.mark.parametrize("value", ["lots", "-1", "nan", "1e30"])
+def test_a_bad_wait_setting_is_refused(monkeypatch, tmp_path, value):
     from deo.core import DeoError
 
-    monkeypatch.setenv("DEO_STORE_WAIT", "lots")
-    with pytest.raises(DeoError, match="DEO_STORE_WAIT='lots': expected a number of seconds"):
+    monkeypatch.setenv("DEO_STORE_WAIT", value)
+    with pytest.raises(DeoError, match=f"DEO_STORE_WAIT='{value}': expected a number of "
+                                       "seconds from 0 to 86400"):
         Store.open(f"sqlite:///{tmp_path / 's.sqlite'}")
 
 

@@ -21,6 +21,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: Environment variable: how long a writer waits for another to finish (seconds).
 WAIT_VARIABLE = "DEO_STORE_WAIT"
 DEFAULT_WAIT = 60.0
+#: The longest wait accepted (a day; SQLite silently waits not at all beyond ~24 days).
+MAX_WAIT = 86_400.0
 #: Key of the PostgreSQL advisory lock held by the store's writer (any fixed bigint).
 WRITER_LOCK = 0x64656F  # "deo"
 
@@ -38,9 +40,9 @@ def store_wait() -> float:
         seconds = float(raw)
     except ValueError:
         seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise DeoError(_("{variable}={value!r}: expected a number of seconds, 0 or more")
-                       .format(variable=WAIT_VARIABLE, value=raw))
+    if not (math.isfinite(seconds) and 0 <= seconds <= MAX_WAIT):
+        raise DeoError(_("{variable}={value!r}: expected a number of seconds from 0 to "
+                         "{most:g}").format(variable=WAIT_VARIABLE, value=raw, most=MAX_WAIT))
     return seconds
 
 
