@@ -202,15 +202,26 @@ _DEC = "decimal(38, 0)"
 
 def exact_cents(amount: ir.FloatingValue, num: ir.IntegerValue,
                 den: ir.IntegerValue) -> ir.IntegerValue:
-    """``amount x num / den`` in cents, rounded half up, computed exactly in integers.
+    """``amount x num / den`` in cents, rounded half up, exactly.
 
     The amount is taken to the millionth of its unit (``A``; a typed amount is a float, and
     this recovers the decimal it was written as), then cents = floor((2 A num + 10^4 den) /
-    (2 10^4 den)). Engines have no exact decimal division, so the quotient is estimated in
-    floating point and corrected with exact 38-digit products: the same cents on every
-    engine, equal to Python's ``decimal`` with ROUND_HALF_UP. Amounts below
-    :data:`MAX_AMOUNT`, ``num`` and ``den`` below 10^18."""
-    a = (amount * 1e6).round().cast(_DEC)  # halves of a millionth: away from zero everywhere
+    (2 10^4 den)): the same cents on every engine, equal to Python's ``decimal`` with
+    ROUND_HALF_UP. Floating point decides every value that is not within a hair of half a
+    cent (its error is a million times smaller than the hair); the rest, ties included,
+    are decided in exact 38-digit integer arithmetic (engines have no exact decimal
+    division, so the quotient is estimated and corrected with exact products). Amounts
+    below :data:`MAX_AMOUNT`, ``num`` and ``den`` below 10^18."""
+    micro = (amount * 1e6).round()  # halves of a millionth: away from zero everywhere
+    estimate = micro * num.cast("float64") / den.cast("float64") / 1e4
+    hair = estimate * 1e-12 + 1e-9
+    clear = ((estimate - estimate.floor()) - 0.5).abs() > hair
+    return ibis.ifelse(clear, (estimate + 0.5).floor().cast("int64"),
+                       _exact_cents(micro.cast(_DEC), num, den))
+
+
+def _exact_cents(a: ir.DecimalValue, num: ir.IntegerValue,
+                 den: ir.IntegerValue) -> ir.IntegerValue:
     n = a * num.cast(_DEC) * 2 + den.cast(_DEC) * 10_000
     d = den.cast(_DEC) * 20_000
     q = (n.cast("float64") / d.cast("float64")).floor().cast("int64")
