@@ -109,6 +109,10 @@ def test_a_file_that_is_not_parquet_is_refused(engine, tmp_path, capfd):
     (folder / "b.parquet").write_bytes(b"PAR1 cut short")
     message = _refused(engine, tmp_path / "partitioned", tmp_path)
     assert "b.parquet: not a Parquet file" in message
+    good = (folder / "a.parquet").read_bytes()  # its footer overwritten, its marks kept
+    (folder / "b.parquet").write_bytes(good[:-60] + b"\x07" * 52 + good[-8:])
+    message = _refused(engine, tmp_path / "partitioned", tmp_path)
+    assert "b.parquet: a damaged Parquet file: its footer cannot be read" in message
     assert "at org.apache" not in capfd.readouterr().err  # no Java stack trace
 
 

@@ -17,6 +17,8 @@ from typing import Protocol
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from deo.config import deo_home
 from deo.core import DeoError
@@ -134,6 +136,11 @@ def _check_parquet_marks(path: Path) -> None:
         raise DeoError(_("{path}: not a Parquet file (a Parquet file begins and ends with the "
                          "bytes PAR1; this one is empty, cut short or in another format); "
                          "if it is CSV, name it .csv or give --format csv").format(path=path))
+    try:  # the footer (schema, row groups): a few kilobytes
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise DeoError(_("{path}: a damaged Parquet file: its footer cannot be read ({error})")
+                       .format(path=path, error=str(exc).strip().splitlines()[0])) from None
 
 
 def _unreadable_parquet(files: Sequence[str], message: str) -> DeoError:
