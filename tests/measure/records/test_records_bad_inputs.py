@@ -113,6 +113,8 @@ def test_a_file_that_is_not_parquet_is_refused(engine, tmp_path, capfd):
     (folder / "b.parquet").write_bytes(good[:-60] + b"\x07" * 52 + good[-8:])
     message = _refused(engine, tmp_path / "partitioned", tmp_path)
     assert "b.parquet: a damaged Parquet file: its footer cannot be read" in message
+    with pytest.raises(DeoError, match="a.parquet: a Parquet file, not CSV"):
+        check_records([folder / "a.parquet"], "customs", engine=engine, format="csv")
     assert "at org.apache" not in capfd.readouterr().err  # no Java stack trace
 
 

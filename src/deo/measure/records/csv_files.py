@@ -96,6 +96,9 @@ def read_header(path: Path) -> list[str]:
     if not first.strip(b"\r\n\t "):
         raise DeoError(_("{path}: the file is empty; a CSV record file begins with a header "
                          "line naming its columns").format(path=path))
+    if first.startswith(b"PAR1"):
+        raise DeoError(_("{path}: a Parquet file, not CSV; name it .parquet or give --format "
+                         "parquet").format(path=path))
     if first.startswith(UTF16_MARKS):
         raise DeoError(_("{path}: UTF-16 text (the file begins with a UTF-16 byte-order "
                          "mark); record files must be UTF-8: save it as UTF-8 (in Excel: "
