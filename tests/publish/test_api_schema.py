@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from boundary_world import USERS, make_world
+from boundary_world import PASSWORD, USERS, make_world
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from deo.publish.app import create_app
 from deo.sources.load import load_files
 from deo.store import Store
+from deo.track import auth
+from deo.track.access import SYSTEM
 
 ROWS = """indicator,area,period,breakdown,value
 IT.NET.USER.ZS,KEN,2021,,29.5
@@ -75,26 +77,42 @@ def tracker_world(request, tmp_path_factory):
     next(database, None)
 
 
-#: Examples per operation (each sent as every role): enough to reach every field's
-#: boundary, few enough that the run takes a minute or two.
-EXAMPLES = 12
+#: Examples per operation, each sent as every role, with its generated path parameters
+#: and again with those of existing records: enough to reach the handlers' checks, few
+#: enough that the run takes a minute or two per backend.
+EXAMPLES = 8
 
 
-def _as_every_role(world, operation):
-    """A Hypothesis test sending each generated request as every role."""
-    # Signing out would end the sessions the run needs: that one is sent anonymously.
-    signing_out = operation.method.upper() == "DELETE" and operation.path.endswith("/session")
-    roles = ("public",) if signing_out else (*USERS, "public")
+def _known_records(world) -> dict[str, object]:
+    """Path parameters naming existing records (random ones are mostly 404s)."""
+    update = world.clients["focal_point"].post(
+        f"/api/v1/track/measures/{world.measure_id}/updates",
+        json={"status": "in_progress", "percent": 10})
+    assert update.status_code == 201, update.text
+    spare = auth.add_user(world.store.engine, SYSTEM, "spare@x.org", "Spare", PASSWORD,
+                          "partner", "DONOR")
+    return {"lang": "en", "code": "KEN", "measure_code": "M1", "measure_id": world.measure_id,
+            "update_id": update.json()["id"], "user_id": spare}
+
+
+def _as_every_role(world, operation, known: dict[str, object]):
+    """A Hypothesis test sending each generated request as every role (a request that
+    ends a session, such as signing out, is answered; the next role's call signs in
+    again: see World.session)."""
 
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
-        for role in roles:
-            session = world.session(role) if role != "public" else {}
-            response = case.call(headers={**(case.headers or {}), **session})
-            assert response.status_code < 500, (role, case.method, case.path, case.body,
-                                                response.text[:500])
+        generated = dict(case.path_parameters or {})
+        existing = {**generated, **{k: known[k] for k in generated if k in known}}
+        for parameters in ([generated, existing] if existing != generated else [generated]):
+            case.path_parameters = parameters
+            for role in (*USERS, "public"):
+                session = world.session(role) if role != "public" else {}
+                response = case.call(headers={**(case.headers or {}), **session})
+                assert response.status_code < 500, (role, case.method, case.path, parameters,
+                                                    case.body, response.text[:500])
 
     return run
 
@@ -103,5 +121,6 @@ def test_no_server_error_as_any_role(tracker_world):
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", tracker_world.app)
     operations = [r.ok() for r in schema.include(path_regex="/track/").get_all_operations()]
     assert any(op.method.upper() in ("POST", "PATCH") for op in operations)
+    known = _known_records(tracker_world)
     for operation in operations:
-        _as_every_role(tracker_world, operation)()
+        _as_every_role(tracker_world, operation, known)()

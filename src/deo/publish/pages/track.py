@@ -333,7 +333,7 @@ async def post_update(request: Request, lang: str, code: str, measure_code: str,
                       csrf: str = Form("")) -> Response:
     lang = _lang(lang)
     try:
-        who = check_csrf(request, csrf)
+        who = await run_in_threadpool(check_csrf, request, csrf)  # a database read
         _, row = await run_in_threadpool(_measure, request, code, measure_code)
         uploads = [u for u in evidence or [] if u.filename]
         # The count before any file is read, the total while reading: never more than the
@@ -443,7 +443,7 @@ async def post_import(request: Request, lang: str, code: str, plan_file: UploadF
     lang = _lang(lang)
     _ = _t(lang)
     try:
-        who = check_csrf(request, csrf)
+        who = await run_in_threadpool(check_csrf, request, csrf)  # a database read
         limit = updates.max_evidence_bytes()
         content = await plan_file.read(limit + 1)
         if len(content) > limit:
