@@ -168,3 +168,25 @@ def test_evidence_over_the_total_size_is_413(world, monkeypatch):
     answer = client.post("/en/track/KEN/measures/M1/updates", data=_form(world, "focal_point"),
                          files=files[:1], follow_redirects=False)
     assert answer.status_code == 303 and _updates(world) == before + 1
+
+
+def test_a_signed_in_json_body_is_limited_too(world, monkeypatch):
+    monkeypatch.setenv("DEO_MAX_REQUEST_KB", "64")
+    status, body, read = send(world.app, "POST",
+                              f"/api/v1/track/measures/{world.measure_id}/comments", {
+                                  **world.session("partner"),
+                                  "content-type": "application/json"},
+                              chunks(8 * 2**20, b'{"text": "'))
+    assert status == 413 and b"64 KB at most" in body
+    assert read <= 64 * 1024 + CHUNK
+
+
+def test_a_mistyped_limit_stops_the_server_at_start(world, monkeypatch):
+    from deo.core import DeoError
+    from deo.publish.app import create_app
+
+    for name in ("DEO_MAX_REQUEST_KB", "DEO_MAX_EVIDENCE_TOTAL_MB", "DEO_MAX_UPLOAD_MB"):
+        monkeypatch.setenv(name, "lots")
+        with pytest.raises(DeoError, match=f"{name}='lots': expected a positive number"):
+            create_app(world.store)
+        monkeypatch.delenv(name)

@@ -9,7 +9,7 @@ from fastapi_offline import FastAPIOffline
 from deo import __version__
 from deo.publish import api, pages
 from deo.publish.api import problems
-from deo.publish.guard import Guard
+from deo.publish.guard import Guard, max_request_bytes
 from deo.store import Store
 from deo.track import updates
 
@@ -30,6 +30,10 @@ def create_app(store: Store | None = None) -> FastAPI:
         form_limits={"max_files": updates.max_evidence_files() + 1, "max_fields": 100},
     )
     app.state.store = store or Store.open()
+    # A mistyped limit stops the server at start, not every upload later.
+    max_request_bytes()
+    updates.max_evidence_total_bytes()
+    updates.max_evidence_bytes()
     # Offices on slow links: compress pages, JSON and CSV (downloads shrink 5-10 times).
     # Level 5: most of level 9's saving on JSON and CSV at a third of its CPU time.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)

@@ -29,7 +29,8 @@ from anyio import to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import cookie_parser
 
-from deo.i18n import translations
+from deo.core import DeoError
+from deo.i18n import _, translations
 from deo.publish.session import SESSION_COOKIE
 from deo.track import auth, updates
 
@@ -60,7 +61,8 @@ def max_request_bytes() -> int:
     except ValueError:
         kilobytes = -1.0
     if not kilobytes > 0:
-        raise ValueError(f"DEO_MAX_REQUEST_KB={value!r}: expected a positive number")
+        raise DeoError(_("{name}={value!r}: expected a positive number").format(
+            name="DEO_MAX_REQUEST_KB", value=value))
     return int(kilobytes * 1024)
 
 
@@ -83,15 +85,15 @@ class BodyTooLarge(HTTPException):
 
 
 def _message(status: int, limit: int = 0, lang: str = "en") -> str:
-    _ = translations(lang).gettext
+    gettext = translations(lang).gettext
     if status == 413:
         if limit >= 2**20:
-            size = _("{n:.0f} MB").format(n=limit / 2**20)
+            size = gettext("{n:.0f} MB").format(n=limit / 2**20)
         else:
-            size = _("{n:.0f} KB").format(n=limit / 1024)
-        return _("the request is larger than the server accepts ({size} at most)").format(
-            size=size)
-    return _("sign in first")
+            size = gettext("{n:.0f} KB").format(n=limit / 1024)
+        return gettext("the request is larger than the server accepts ({size} at most)"
+                       ).format(size=size)
+    return gettext("sign in first")
 
 
 def _lang(path: str) -> str:
