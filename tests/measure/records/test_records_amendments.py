@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deo.measure.records import run_recipe
 from deo.measure.records.standardise import amendment_outcomes
@@ -89,9 +91,9 @@ def test_the_rule_on_its_own():
         "B": "conflicting-amendment", "C": "conflicting-amendment",
         "E": "conflicting-amendment"}
     assert rule(("B", "A", True), ("C", "A", False)) == {"A": "amended"}
-    # an amendment of a record in a cycle stands on its own; the cycle stays rejected
-    assert rule(("A", "B", True), ("B", "A", True), ("C", "A", True)) == {
-        "A": "amendment-cycle", "B": "amendment-cycle"}
+    # amendments into a cycle are rejected with it: C and D would both count
+    assert rule(("A", "B", True), ("B", "A", True), ("C", "A", True), ("D", "B", True),
+                ("E", "C", True)) == dict.fromkeys("ABCDE", "amendment-cycle")
 
 
 def test_a_long_chain_needs_no_recursion():
@@ -99,3 +101,38 @@ def test_a_long_chain_needs_no_recursion():
     links = [(f"R{i + 1}", f"R{i}", True) for i in range(n)]
     found = amendment_outcomes(links)
     assert len(found) == n and set(found.values()) == {"amended"} and f"R{n}" not in found
+
+
+KEYS = [f"K{i}" for i in range(8)]
+#: Each of 8 records amends nothing, or one of 10 keys (K8 and K9 are not in the data).
+GRAPHS = st.lists(st.tuples(st.none() | st.sampled_from([*KEYS, "K8", "K9"]), st.booleans()),
+                  min_size=8, max_size=8)
+
+
+@given(GRAPHS)
+def test_no_declaration_is_counted_twice(graph):
+    """Whatever the amendments, each group of records linked by amendments (a declaration
+    and its corrections) counts at most one record; if its first declaration is accepted
+    and amends nothing, exactly one."""
+    links = [(k, amends, ok) for k, (amends, ok) in zip(KEYS, graph, strict=True) if amends]
+    found = amendment_outcomes(links)
+    accepted = dict(zip(KEYS, (ok for _a, ok in graph), strict=True))
+    counted = {k for k in KEYS if k not in found and accepted[k]}
+    group = {k: k for k in KEYS}
+
+    def root(k: str) -> str:
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    for k, amends, _ok in links:
+        if amends in group:
+            group[root(k)] = root(amends)
+    members: dict[str, set[str]] = {}
+    for k in KEYS:
+        members.setdefault(root(k), set()).add(k)
+    for keys in members.values():
+        assert len(keys & counted) <= 1, (links, found)
+        firsts = [k for k in keys if graph[KEYS.index(k)][0] is None]
+        if firsts and accepted[firsts[0]]:
+            assert len(keys & counted) == 1, (links, found)

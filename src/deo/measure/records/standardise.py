@@ -119,7 +119,8 @@ def amendment_outcomes(links: Iterable[tuple[str, str, bool]]) -> dict[str, str]
     outcome the rule decides:
 
     - ``amends-itself``: a record that names itself; ``amendment-cycle``: records whose
-      amendments lead back to themselves. Both rejected, and they replace nothing.
+      amendments lead back to themselves, or into such a cycle. Both rejected, and they
+      replace nothing.
     - ``amended``: a record replaced by its one *standing* amendment: an amendment stands
       if it is accepted, or is itself replaced by a standing one (chains: only the last
       amendment counts). A rejected amendment replaces nothing.
@@ -163,17 +164,18 @@ def amendment_outcomes(links: Iterable[tuple[str, str, bool]]) -> dict[str, str]
 
 
 def _mark_cycles(target: dict[str, str], out: dict[str, str]) -> None:
-    """Mark ``amendment-cycle`` every key on a cycle of ``target`` (each key amends one)."""
+    """Mark ``amendment-cycle`` every key on a cycle of ``target`` (each key amends one),
+    and every key whose amendments lead into one: two of them, amending two records of
+    one cycle, would otherwise both count."""
     done: set[str] = set()
     for start in target:
-        path: dict[str, int] = {}
+        path: set[str] = set()
         node = start
         while node in target and node not in done and node not in path:
-            path[node] = len(path)
+            path.add(node)
             node = target[node]
-        if node in path:
-            for member in list(path)[path[node]:]:
-                out[member] = "amendment-cycle"
+        if node in path or out.get(node) == "amendment-cycle":
+            out.update(dict.fromkeys(path, "amendment-cycle"))
         done.update(path)
 
 
