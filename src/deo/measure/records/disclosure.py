@@ -240,6 +240,8 @@ def _breaker(relations: np.ndarray, mask: np.ndarray, cell: int, cost: np.ndarra
     cells its recovery uses whose withholding alone stops it (the few cheapest are tried),
     else the cheapest it uses (a further round withholds another)."""
     used = _recovery(relations, mask, cell)
+    if not len(used):  # numerically lost: any published cell will do, the cheapest
+        used = np.flatnonzero(~mask)
     used = used[np.argsort(cost[used], kind="stable")]
     for candidate in used[:BREAKERS_TRIED]:
         trial = mask.copy()
