@@ -210,10 +210,11 @@ def exact_cents(amount: ir.FloatingValue, num: ir.IntegerValue,
     this recovers the decimal it was written as), then cents = floor((2 A num + 10^4 den) /
     (2 10^4 den)): the same cents on every engine, equal to Python's ``decimal`` with
     ROUND_HALF_UP. Floating point decides every value that is not within a hair of half a
-    cent (its error is a million times smaller than the hair); the rest, ties included,
-    are decided in exact 38-digit integer arithmetic (engines have no exact decimal
-    division, so the quotient is estimated and corrected with exact products). Amounts
-    below :data:`MAX_AMOUNT`, ``num`` and ``den`` below 10^18."""
+    cent (its error, under 10^-15 of the value, is a thousand times smaller than the hair,
+    10^-12 of the value); the rest, ties included, are decided in exact 38-digit integer
+    arithmetic (engines have no exact decimal division, so the quotient is estimated and
+    corrected with exact products). Amounts below :data:`MAX_AMOUNT`, ``num`` and ``den``
+    below 10^18."""
     micro = (amount * 1e6).round()  # halves of a millionth: away from zero everywhere
     estimate = micro * num.cast("float64") / den.cast("float64") / 1e4
     hair = estimate * 1e-12 + 1e-9
