@@ -187,6 +187,23 @@ def test_a_header_with_a_repeated_or_empty_name_is_refused(engine, tmp_path):
     path.write_text(_text(_rows(1), header=[*HEADER[:-1], "currency"]), encoding="utf-8")
     assert "twice.csv: the header names currency more than once" in _refused(
         engine, path, tmp_path)
+    path = tmp_path / "unnamed.csv"
+    path.write_text(_text(_rows(1), header=[*HEADER[:-1], " "]), encoding="utf-8")
+    assert "unnamed.csv: column 15 of the header has no name" in _refused(
+        engine, path, tmp_path)
+
+
+def test_a_column_named_as_one_deo_adds_is_refused_and_filename_is_read(engine, tmp_path):
+    path = tmp_path / "row.csv"
+    path.write_text(_text(_rows(1), header=[*HEADER[:-1], "_row"]), encoding="utf-8")
+    assert "row.csv: column _row: deo adds a column" in _refused(engine, path, tmp_path)
+    frame = pd.DataFrame([dict(zip([*HEADER[:-1], "_file"], GOOD, strict=True))])
+    frame.to_parquet(tmp_path / "file.parquet")
+    assert "file.parquet: column _file: deo adds" in _refused(
+        engine, tmp_path / "file.parquet", tmp_path)
+    path = tmp_path / "filename.csv"  # DuckDB's reader would add a "filename" column too
+    path.write_text(_text(_rows(2), header=[*HEADER[:-1], "filename"]), encoding="utf-8")
+    assert _check(engine, path, tmp_path).accounting.rows_read == 2
 
 
 @pytest.mark.parametrize("memory", ["lots", "4", "GB", "-1GB", "1KB"])

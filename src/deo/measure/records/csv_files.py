@@ -114,11 +114,27 @@ def read_header(path: Path) -> list[str]:
         if not name.strip():
             raise DeoError(_("{path}: column {number} of the header has no name")
                            .format(path=path, number=number))
+    refuse_reserved(path, names)
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise DeoError(_("{path}: the header names {columns} more than once")
                        .format(path=path, columns=", ".join(repeated)))
     return names
+
+
+#: The column where Spark puts a CSV line whose fields do not match the header.
+MALFORMED = "_deo_malformed"
+#: Columns the readers add to every record (its file, its row; Spark's malformed lines).
+RESERVED = ("_file", "_row", MALFORMED, "file_row_number")
+
+
+def refuse_reserved(path: Path, names: list[str]) -> None:
+    """Refuse a file with a column named as one the readers add."""
+    taken = [n for n in names if n.lower() in RESERVED]
+    if taken:
+        raise DeoError(_("{path}: column {columns}: deo adds a column of that name to every "
+                         "record (where it was read); rename it in the file")
+                       .format(path=path, columns=", ".join(taken)))
 
 
 def _records(path: Path) -> Iterator[tuple[int, list[str]]]:

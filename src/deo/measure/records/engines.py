@@ -137,10 +137,11 @@ def _check_parquet_marks(path: Path) -> None:
                          "bytes PAR1; this one is empty, cut short or in another format); "
                          "if it is CSV, name it .csv or give --format csv").format(path=path))
     try:  # the footer (schema, row groups): a few kilobytes
-        pq.read_metadata(path)
+        names = pq.read_metadata(path).schema.names
     except (OSError, pa.ArrowException) as exc:
         raise DeoError(_("{path}: a damaged Parquet file: its footer cannot be read ({error})")
                        .format(path=path, error=str(exc).strip().splitlines()[0])) from None
+    csv_files.refuse_reserved(path, names)
 
 
 def _unreadable_parquet(files: Sequence[str], message: str) -> DeoError:
@@ -219,8 +220,8 @@ class DuckDBSession(_Caching):
             raw = self.con.read_csv(
                 str(path), columns={name: "VARCHAR" for name in header}, header=True,
                 auto_detect=False, delim=csv_files.DELIMITER, quote=csv_files.QUOTE,
-                escape=csv_files.ESCAPE, strict_mode=True, filename=True)
-            numbered = raw.rename(_file="filename").mutate(
+                escape=csv_files.ESCAPE, strict_mode=True, filename="_file")
+            numbered = raw.mutate(
                 _row=(ibis.row_number().over() + 2).cast("int64"))
             # DuckDB's CSV reader has no row number, and row_number() OVER () numbers rows as
             # they arrive. It is sound here: a window with an empty OVER is DuckDB's streaming
@@ -240,11 +241,10 @@ class DuckDBSession(_Caching):
         files = _parquet_files(paths)
         try:
             # file_row_number (0-based) comes from the reader's own row-group bookkeeping.
-            table = self.con.read_parquet(files, filename=True, file_row_number=True)
+            table = self.con.read_parquet(files, filename="_file", file_row_number=True)
         except duckdb.Error as exc:
             raise _unreadable_parquet(files, str(exc)) from None
-        return table.rename(_file="filename").mutate(
-            _row=table.file_row_number + 1).drop("file_row_number")
+        return table.mutate(_row=table.file_row_number + 1).drop("file_row_number")
 
     def write_parquet(self, table: ir.Table, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -366,8 +366,7 @@ def _stack(tables: list[ir.Table], paths: Sequence[Path]) -> ir.Table:
     return ibis.union(first, *(t.select(*first.columns) for t in tables[1:]))
 
 
-#: The column where Spark puts a CSV line whose fields do not match the header.
-MALFORMED = "_deo_malformed"
+MALFORMED = csv_files.MALFORMED
 #: What Spark's UTF-8 decoder puts in place of a byte that is not UTF-8, silently.
 REPLACEMENT = "\ufffd"
 
