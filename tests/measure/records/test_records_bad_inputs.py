@@ -202,7 +202,9 @@ def test_a_column_named_as_one_deo_adds_is_refused_and_filename_is_read(engine, 
     assert "file.parquet: column _file: deo adds" in _refused(
         engine, tmp_path / "file.parquet", tmp_path)
     path = tmp_path / "filename.csv"  # DuckDB's reader would add a "filename" column too
-    path.write_text(_text(_rows(2), header=[*HEADER[:-1], "filename"]), encoding="utf-8")
+    rows = [[*row, "x"] for row in _rows(2)]  # and names Spark would take for a struct's
+    path.write_text(_text(rows, header=[*HEADER[:-1], "filename", "note.1`x"]),
+                    encoding="utf-8")
     assert _check(engine, path, tmp_path).accounting.rows_read == 2
 
 

@@ -116,7 +116,7 @@ def _parquet_files(paths: Sequence[Path]) -> list[str]:
         else:
             raise DeoError(_("{path}: no such file or folder").format(path=path))
     for file in files:
-        _check_parquet_marks(Path(file))
+        _check_parquet_file(Path(file))
     return files
 
 
@@ -124,9 +124,9 @@ def _parquet_files(paths: Sequence[Path]) -> list[str]:
 PARQUET_MARK = b"PAR1"
 
 
-def _check_parquet_marks(path: Path) -> None:
-    """Refuse a file that is not Parquet before an engine reads it (Spark would answer
-    with a Java stack trace)."""
+def _check_parquet_file(path: Path) -> None:
+    """Refuse a file that is not Parquet, or whose footer is damaged, before an engine
+    reads it (Spark would answer with a Java stack trace)."""
     with path.open("rb") as fh:
         head = fh.read(4)
         size = fh.seek(0, os.SEEK_END)
@@ -391,7 +391,7 @@ def _number_csv_lines(spark, frame, path: Path, header: list[str]):
     # The same pass counts malformed lines and values holding U+FFFD, which may be a byte
     # that was not UTF-8 (Spark's reader replaces those without a word). Every column is
     # read: Spark parses only the columns a query needs, and finds no fault in the others.
-    replaced = F.concat_ws("", *(F.col(f"`{name}`") for name in header)).contains(REPLACEMENT)
+    replaced = F.concat_ws("", *(_spark_column(name) for name in header)).contains(REPLACEMENT)
     splits = (frame.groupBy("_file", "_split")
               .agg(F.count(F.lit(1)).alias("n"), F.min("_id").alias("first"),
                    F.count(MALFORMED).alias("malformed"),
@@ -412,7 +412,16 @@ def _number_csv_lines(spark, frame, path: Path, header: list[str]):
     # A left join: a record is never lost, even were a split missing from the counts.
     numbered = frame.join(F.broadcast(shifts), ["_file", "_split"], "left")
     columns = [c for c in frame.columns if c not in ("_file", "_split", "_id", MALFORMED)]
-    return numbered.select(*columns, "_file", (F.col("_id") + F.col("_shift")).alias("_row"))
+    return numbered.select(*(_spark_column(c) for c in columns), "_file",
+                           (F.col("_id") + F.col("_shift")).alias("_row"))
+
+
+def _spark_column(name: str):
+    """The column called ``name``, whatever it holds (a dot would otherwise name a field
+    of a struct, a backtick end a quoted name)."""
+    from pyspark.sql import functions as F
+
+    return F.col("`{}`".format(name.replace("`", "``")))
 
 
 ENGINES.register(Engine("duckdb", "DuckDB on this machine (default)", DuckDBSession))
