@@ -190,3 +190,14 @@ def test_a_mistyped_limit_stops_the_server_at_start(world, monkeypatch):
         with pytest.raises(DeoError, match=f"{name}='lots': expected a positive number"):
             create_app(world.store)
         monkeypatch.delenv(name)
+
+
+def test_only_the_upload_forms_get_the_files_allowance(world, monkeypatch):
+    # Calling a JSON endpoint "multipart" does not buy it the evidence allowance.
+    monkeypatch.setenv("DEO_MAX_REQUEST_KB", "64")
+    status, body, read = send(world.app, "POST",
+                              f"/api/v1/track/measures/{world.measure_id}/comments", {
+                                  **world.session("partner"),
+                                  "content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+                              chunks(8 * 2**20, FILE_PART))
+    assert status == 413 and read <= 64 * 1024 + CHUNK

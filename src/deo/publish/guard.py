@@ -4,8 +4,8 @@
   the limit is answered 413 at once; a chunked body is counted as it arrives and cut off
   at the limit (413), so no handler, form parser or temporary file ever holds more. The
   limit is :func:`deo.track.updates.max_evidence_total_bytes` plus :data:`FORM_ALLOWANCE`
-  for a multipart form (evidence, an action plan), :func:`max_request_bytes` for anything
-  else, and :data:`SIGN_IN_BYTES` for a sign-in.
+  for a form that carries files (:data:`UPLOADS`: evidence, an action plan),
+  :func:`max_request_bytes` for anything else, and :data:`SIGN_IN_BYTES` for a sign-in.
 - **Writes need a session.** A POST, PUT, PATCH or DELETE by someone not signed in is
   refused (403) before its body is read; only the sign-in itself (:data:`OPEN_WRITES`)
   is open.
@@ -44,6 +44,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Writes open to someone not signed in: the sign-in itself (API and form).
 OPEN_WRITES = (re.compile(r"/api/v1/track/session"), re.compile(r"/[a-z]{2}/login"))
+#: Forms that carry files (evidence, an action plan): only they get the files' allowance.
+UPLOADS = (re.compile(r"/[a-z]{2}/track/[^/]+/measures/[^/]+/updates"),
+           re.compile(r"/[a-z]{2}/track/[^/]+/import"))
 #: The largest sign-in body (an e-mail address and a password), bytes.
 SIGN_IN_BYTES = 16 * 1024
 #: Room for a multipart form's text fields and part headers beside its files, bytes.
@@ -70,7 +73,8 @@ def body_limit(path: str, content_type: str) -> int:
     """The most bytes a request to ``path`` with ``content_type`` may send."""
     if any(p.fullmatch(path) for p in OPEN_WRITES):
         return SIGN_IN_BYTES
-    if content_type.startswith("multipart/form-data"):
+    if content_type.startswith("multipart/form-data") and any(
+            p.fullmatch(path) for p in UPLOADS):
         return updates.max_evidence_total_bytes() + FORM_ALLOWANCE
     return max_request_bytes()
 
@@ -176,8 +180,12 @@ class Guard:
         if scope["method"] not in WRITES:
             await self.app(scope, receive, send_with_headers)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
+        headers: dict[str, str] = {}
+        for key, value in scope.get("headers", []):
+            name = key.decode("latin-1").lower()
+            # HTTP/2 may split the cookies over several headers.
+            joined = headers[name] + "; " if name == "cookie" and name in headers else ""
+            headers[name] = joined + value.decode("latin-1")
         path = scope.get("path", "")
         if not any(p.fullmatch(path) for p in OPEN_WRITES) and not await self._signed_in(
                 scope, headers.get("cookie", "")):
