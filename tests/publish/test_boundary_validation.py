@@ -54,6 +54,12 @@ def test_a_measure_edit_with_wrong_types_is_422(world):
         refused(coordinator.patch(url, json={"version": version, "changes": changes}),
                 says=field)
     refused(coordinator.patch(url, json={"version": 10**30, "changes": {}}), says="version")
+    # The portal's form too (SQLite could not even compare it: a server error).
+    refused(coordinator.post("/en/track/KEN/measures/M1/edit", data={
+        "csrf": coordinator.headers["X-CSRF-Token"], "version": str(10**30), "title": "x"}),
+        says="version")
+    with pytest.raises(DeoError, match="version"):
+        plan.edit_measure(world.store.engine, SYSTEM, world.measure_id, 10**30, {"title": "x"})
     assert plan.measure(world.store.engine, world.measure_id)["version"] == version
     # A well-typed edit still works, clearing a date with null.
     done = coordinator.patch(url, json={"version": version,

@@ -394,6 +394,9 @@ def edit_measure(engine: Engine, actor: Actor, measure_id: int, version: int,
     :class:`~deo.core.Conflict` says who changed it and when.
     """
     require(actor, "edit_plan")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**31:
+        raise DeoError(_("version {value!r}: expected the measure's version, a whole number "
+                         "from 1").format(value=version))
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise DeoError(_("cannot edit {fields}; editable: {editable}").format(

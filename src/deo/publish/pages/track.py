@@ -379,7 +379,8 @@ def post_review(request: Request, lang: str, code: str, measure_code: str,
 
 @router.post("/{lang}/track/{code}/measures/{measure_code}/edit")
 def post_edit(request: Request, lang: str, code: str, measure_code: str,
-              version: int = Form(...), title: str = Form(...), description: str = Form(""),
+              version: int = Form(..., ge=1, le=ID_MAX), title: str = Form(...),
+              description: str = Form(""),
               priority: str = Form("medium"), due_date: str = Form(""),
               csrf: str = Form("")) -> Response:
     lang = _lang(lang)
