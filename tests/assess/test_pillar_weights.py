@@ -108,3 +108,24 @@ def test_explain_shows_the_weights_used(recipe, tmp_path, capsys, monkeypatch):
                and line.split("│")[1].strip() in {"x", "y", "z"}}
     assert weights == pytest.approx({"x": 0.4, "y": 0.1, "z": 0.5})
     assert np.isclose(sum(weights.values()), 1.0)
+
+
+def test_a_pillar_that_no_component_names_scores_nothing_and_crashes_nothing(tmp_path, catalogue):
+    # The docs allow it: the pillar's score is empty, the others are renormalised. The first
+    # fix of item 6 divided by the empty pillar's zero components here.
+    path = tmp_path / "empty-pillar.toml"
+    path.write_text(textwrap.dedent(HEAD) + textwrap.dedent("""
+        [[pillar]]
+        id = "a"
+        [[pillar]]
+        id = "b"
+        [[component]]
+        id = "x"
+        indicator = "IT.NET.USER.ZS"
+        pillar = "a"
+        """))
+    recipe = load_recipe(str(path), catalogue)
+    assert effective_weights(recipe).tolist() == pytest.approx([1.0])
+    result = compute(recipe, PANELS, 2022)
+    assert result.scores["value"].to_dict() == pytest.approx({"KEN": 10.0, "FRA": 60.0})
+    assert analyse(result, runs=10, seed=1).ranks["median"].to_dict() == {"KEN": 2, "FRA": 1}

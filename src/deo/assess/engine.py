@@ -220,7 +220,8 @@ def component_weights(recipe: Recipe) -> np.ndarray:
     levels = [recipe.columns_of(p.id) for p in recipe.pillars] or [
         list(range(len(recipe.components)))]
     for cols in levels:
-        w[cols] = weights_of([recipe.components[k] for k in cols])
+        if cols:  # a pillar without components scores nothing (docs/indices.md)
+            w[cols] = weights_of([recipe.components[k] for k in cols])
     return w
 
 
