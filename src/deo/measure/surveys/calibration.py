@@ -157,10 +157,15 @@ def g_weights(x: np.ndarray, d: np.ndarray, totals: np.ndarray, method: str = "l
     misfit relative to 1 + |total|; ``names`` label the columns of ``x`` in messages."""
     fn = CALIBRATION_FUNCTIONS.get(method)
     low, high = bounds
+    # Newton steps on unit-free columns: a money total of 1e10 beside counts of 100 would
+    # otherwise make the Jacobian so ill-conditioned that the counts' directions are lost.
+    scale = np.abs(x).max(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    xs = x / scale
     eta = np.zeros(x.shape[1])
     relative = np.zeros(x.shape[1])
     for _iteration in range(max_iter):
-        u = x @ eta
+        u = xs @ eta
         raw = fn.g(u)
         g = np.clip(raw, low, high)
         misfit = totals - x.T @ (d * g)
@@ -168,8 +173,8 @@ def g_weights(x: np.ndarray, d: np.ndarray, totals: np.ndarray, method: str = "l
         if np.all(relative < tolerance):
             return g
         slope = np.where((raw > low) & (raw < high), fn.dg(u), 0.0)
-        jacobian = x.T @ (x * (d * slope)[:, None])
-        eta = eta + np.linalg.pinv(jacobian, rcond=1e-12) @ misfit
+        jacobian = xs.T @ (xs * (d * slope)[:, None])
+        eta = eta + np.linalg.pinv(jacobian, rcond=1e-12) @ (misfit / scale)
     worst = int(np.argmax(relative))
     label = names[worst] if names is not None else str(worst)
     reached = float(x[:, worst] @ (d * g))
@@ -191,7 +196,7 @@ def calibrate(design: SurveyDesign, margins: Sequence[Margin], method: str = "li
     d = np.asarray(design.weights, dtype=float)
     g = g_weights(x, d, totals, method, bounds, max_iter, tolerance, names)
     weights = d * g
-    if not allow_negative:
+    if not (allow_negative and method == "linear"):  # raking's weights are positive by design
         _refuse_non_positive(weights, method, bounds)
     replicates = design.replicates
     if replicates is not None:
@@ -211,12 +216,15 @@ def _refuse_non_positive(weights: np.ndarray, method: str, bounds: tuple[float, 
     """A calibrated weight at or below zero is no sampling weight: refuse it, with the way out."""
     bad = np.flatnonzero(weights <= 0)
     if len(bad):
+        way_out = (_("set bounds with a positive lower limit (e.g. [0.5, 3.0]), use raking, "
+                     "or set allow_negative_weights = true in [calibration] to keep them")
+                   if method == "linear" else
+                   _("set bounds with a positive lower limit (e.g. [0.5, 3.0]), or check the "
+                     "totals: the sample cannot reach them with positive weights"))
         raise DeoError(_("calibration ({method}, bounds {low:g}..{high:g}) gave {n} records a "
-                         "weight of zero or below (the lowest {lowest:.6g}); set bounds with a "
-                         "positive lower limit (e.g. [0.5, 3.0]), use raking, or set "
-                         "allow_negative_weights = true in [calibration] to keep them").format(
+                         "weight of zero or below (the lowest {lowest:.6g}); {way_out}").format(
             method=method, low=bounds[0], high=bounds[1], n=len(bad),
-            lowest=float(weights.min())))
+            lowest=float(weights.min()), way_out=way_out))
 
 
 def adjust_nonresponse(design: SurveyDesign, responded: str, classes: Sequence[str],

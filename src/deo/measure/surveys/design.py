@@ -165,7 +165,7 @@ def _population_sizes(microdata: Microdata, column: str, group: np.ndarray,
     for i in np.flatnonzero(values != usual[group])[:50]:
         problems.append(microdata.problem(
             i, column, microdata.text(i, column),
-            _("the same value on every record of the stratum (most of its records have "
+            _("the same value on every record of the stratum (its most common value is "
               "{value:g})").format(value=usual[group[i]]), "fpc-varies-in-stratum"))
     sizes = n_units / usual if fractions else usual
     for g in np.flatnonzero(sizes < n_units - 1e-9)[:50]:

@@ -175,9 +175,10 @@ def read_design(path: Path) -> DesignRecipe:
         raise DeoError(_("{path}: calibration max_iter must be a whole number of steps, 1 or "
                          "more, not {value!r}").format(path=path, value=max_iter))
     if (isinstance(tolerance, bool) or not isinstance(tolerance, int | float)
-            or not 0 < tolerance < 1):
-        raise DeoError(_("{path}: calibration tolerance must be a number between 0 and 1 "
-                         "(a relative misfit, e.g. 1e-10), not {value!r}")
+            or not 1e-15 <= tolerance < 1):
+        raise DeoError(_("{path}: calibration tolerance must be a number from 1e-15 (the "
+                         "precision of the arithmetic) to 1 (a relative misfit, e.g. 1e-10), "
+                         "not {value!r}")
                        .format(path=path, value=tolerance))
     allow_negative = calibration.get("allow_negative_weights", False)
     if not isinstance(allow_negative, bool):
