@@ -43,6 +43,19 @@ def _answer(status: int, title: str):
     return handler
 
 
+def _error_page(request: Request, status: int, detail: str):
+    """The portal's page for what cannot be shown (404, or a query value it cannot use)."""
+    from deo.i18n import translations
+    from deo.publish.pages.render import page
+
+    lang = request.url.path.split("/")[1] if request.url.path.count("/") > 1 else "en"
+    lang = lang if lang in ("en", "fr", "es", "zh") else "en"
+    heading = (translations(lang).gettext("Not found") if status == 404 else
+               translations(lang).gettext("This page cannot be shown with these choices"))
+    return page(request, lang, "not_found.html", {"detail": detail, "heading": heading},
+                status_code=status)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into problem details."""
 
@@ -50,24 +63,23 @@ def install(app: FastAPI) -> None:
     async def not_found(request: Request, exc: NotFound):
         if request.url.path.startswith("/api/"):
             return problem(404, "Not Found", str(exc))
-        from deo.publish.pages.render import page
-
-        lang = request.url.path.split("/")[1] if request.url.path.count("/") > 1 else "en"
-        return page(request, lang if lang in ("en", "fr", "es", "zh") else "en",
-                    "not_found.html", {"detail": str(exc)}, status_code=404)
+        return _error_page(request, 404, str(exc))
 
     # Most specific first: Starlette picks the handler by the exception's class hierarchy.
     for kind, (status, title) in STATUSES.items():
         app.add_exception_handler(kind, _answer(status, title))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError):
         errors = [
             {"parameter": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
              "detail": e["msg"]}
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['parameter']}: {e['detail']}" for e in errors)
+        if not request.url.path.startswith("/api/") and request.method == "GET":
+            # A person following a link gets a page in their language, not problem JSON.
+            return _error_page(request, 422, detail)
         return problem(422, "Unprocessable Content", detail, errors=errors)
 
     @app.exception_handler(DataError)

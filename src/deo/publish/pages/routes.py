@@ -261,14 +261,19 @@ def _b2c_peers(store, catalogue, area, lang: str) -> dict | None:
 @router.get("/{lang}/releases", response_class=HTMLResponse)
 def releases(request: Request, lang: Lang) -> HTMLResponse:
     frame = request.app.state.store.releases().sort_values("id", ascending=False)
-    rows = [{"id": r.id, "loaded": r.loaded_at, "source": r.source,
+    rows = [{"id": r.id, "loaded": r.loaded_at, "source": _text(r.source),
              # File names, never the server's paths (a note names the rejects file).
-             "file": without_paths(r.file_name) or "",
+             "file": _text(without_paths(r.file_name)),
              "rows": r.row_count, "new": r.inserted_count,
-             "revised": r.revised_count, "licence": r.licence or "",
-             "note": without_paths(r.note) or "",
+             "revised": r.revised_count, "licence": _text(r.licence),
+             "note": _text(without_paths(r.note)),
              "synthetic": bool(r.synthetic)} for r in frame.itertuples()]
     return page(request, lang, "releases.html", {"rows": rows})
+
+
+def _text(value: object) -> str:
+    """A text column's value for a page: missing (None, or NaN from the frame) is empty."""
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 @router.get("/{lang}/indices", response_class=HTMLResponse)
