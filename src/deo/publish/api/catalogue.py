@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from fastapi import APIRouter, Query
@@ -56,12 +57,18 @@ def indicators(
     return {"data": found, "count": len(found)}
 
 
+def fold(text: str) -> str:
+    """``text`` for matching what people type: case and accents dropped (Côte -> cote)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def matches_query(ind: Indicator, q: str) -> bool:
     """Every word of ``q`` in the code, an alias, or a name/definition in any language."""
     texts = [ind.code, *ind.aliases, *(ind.name.get(x, "") for x in LANGUAGES),
              *(ind.definition.get(x, "") for x in LANGUAGES)]
-    haystack = " ".join(texts).casefold()
-    return all(word in haystack for word in q.casefold().split())
+    haystack = fold(" ".join(texts))
+    return all(word in haystack for word in fold(q).split())
 
 
 @router.get("/indicators/{code}", summary="One indicator in full")

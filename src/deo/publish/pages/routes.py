@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from deo.catalogue import get_catalogue
 from deo.core import DeoError, Period
-from deo.publish.api.catalogue import matches_query
+from deo.publish.api.catalogue import fold, matches_query
 from deo.publish.api.observations import split
 from deo.publish.api.problems import NotFound
 from deo.publish.api.releases import without_paths
@@ -186,13 +186,16 @@ def areas(request: Request, lang: Lang, q: str | None = Query(None, max_length=2
     """Every area, by kind, filtered by code or name in any language (``q``, every word);
     each links to its profile."""
     catalogue = get_catalogue()
-    words = (q or "").casefold().split()
+    words = fold(q or "").split()
+    # Names in every language, folded: "Kenia", "肯尼亚", "cote d'ivoire" all find theirs.
+    search = {a.code: fold(" ".join([a.code, *a.name.values()]))
+              for a in catalogue.areas.values()}
     found = [a for a in catalogue.areas.values()
-             if (kind is None or a.kind == kind)
-             and all(w in " ".join([a.code, *a.name.values()]).casefold() for w in words)]
+             if (kind is None or a.kind == kind) and all(w in search[a.code] for w in words)]
     found.sort(key=lambda a: (AREA_KINDS.index(a.kind) if a.kind in AREA_KINDS else 9,
                               a.label(lang)))
-    sections = [(k, [{"code": a.code, "name": a.label(lang)} for a in found if a.kind == k])
+    sections = [(k, [{"code": a.code, "name": a.label(lang), "search": search[a.code]}
+                     for a in found if a.kind == k])
                 for k in AREA_KINDS]
     return page(request, lang, "areas.html", {
         "q": q or "", "kind": kind or "", "count": len(found),
@@ -203,6 +206,9 @@ def areas(request: Request, lang: Lang, q: str | None = Query(None, max_length=2
 @router.get("/{lang}/areas/{code}", response_class=HTMLResponse)
 def area(request: Request, lang: Lang, code: str) -> HTMLResponse:
     catalogue = get_catalogue()
+    if code not in catalogue.areas and code.upper() in catalogue.areas:
+        # /en/areas/ken: the code as typed, sent to its one address.
+        return RedirectResponse(f"/{lang}/areas/{code.upper()}", status_code=308)
     try:
         found = catalogue.area(code)
     except DeoError as exc:
