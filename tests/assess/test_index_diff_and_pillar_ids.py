@@ -56,6 +56,9 @@ def test_diff_compares_the_builds_of_the_year(builds, capsys):
     # Only one build of 2020: there is nothing to compare it with.
     code, _, err = run(capsys, "index", "diff", RECIPE, "--year", "2020")
     assert code == 1 and "1 stored build(s) for 2020" in err
+    # --to the first build: nothing before it, which the message says.
+    code, _, err = run(capsys, "index", "diff", RECIPE, "--year", "2019", "--to", "2")
+    assert code == 1 and "release 2 is the first build" in err and "(4)" in err
 
 
 @pytest.mark.parametrize("release, why", [

@@ -59,6 +59,12 @@ def compare_builds(
     if before is None:
         earlier = [b for b in builds if after is not None and b < after]
         before = earlier[-1] if earlier else None
+    if before is None and after is not None and len(builds) > 1:
+        raise DeoError(_(
+            "release {release} is the first build of {label} for {year}: there is no build "
+            "before it; give --from another of its builds ({builds})"
+        ).format(release=after, label=spec.label, year=year,
+                 builds=", ".join(str(b) for b in builds if b != after)))
     if before is None or after is None:
         raise DeoError(_(
             "{label}: {n} stored build(s) for {year}; build twice, or give --from and --to "
