@@ -89,15 +89,15 @@ class BodyTooLarge(HTTPException):
 
 
 def _message(status: int, limit: int = 0, lang: str = "en") -> str:
-    gettext = translations(lang).gettext
+    _ = translations(lang).gettext  # named _ so that the messages are extracted
     if status == 413:
         if limit >= 2**20:
-            size = gettext("{n:.0f} MB").format(n=limit / 2**20)
+            size = _("{n:.0f} MB").format(n=limit / 2**20)
         else:
-            size = gettext("{n:.0f} KB").format(n=limit / 1024)
-        return gettext("the request is larger than the server accepts ({size} at most)"
+            size = _("{n:.0f} KB").format(n=limit / 1024)
+        return _("the request is larger than the server accepts ({size} at most)"
                        ).format(size=size)
-    return gettext("sign in first")
+    return _("sign in first")
 
 
 def _lang(path: str) -> str:

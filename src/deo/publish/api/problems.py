@@ -45,14 +45,11 @@ def _answer(status: int, title: str):
 
 def _error_page(request: Request, status: int, detail: str):
     """The portal's page for what cannot be shown (404, or a query value it cannot use)."""
-    from deo.i18n import translations
     from deo.publish.pages.render import page
 
     lang = request.url.path.split("/")[1] if request.url.path.count("/") > 1 else "en"
     lang = lang if lang in ("en", "fr", "es", "zh") else "en"
-    heading = (translations(lang).gettext("Not found") if status == 404 else
-               translations(lang).gettext("This page cannot be shown with these choices"))
-    return page(request, lang, "not_found.html", {"detail": detail, "heading": heading},
+    return page(request, lang, "not_found.html", {"detail": detail, "status": status},
                 status_code=status)
 
 

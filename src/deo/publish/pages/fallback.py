@@ -65,9 +65,9 @@ def elsewhere(request: Request, first: str, rest: str = ""):
 
 
 def not_found(request: Request, lang: str) -> HTMLResponse:
-    t = translations(lang).gettext
+    _ = translations(lang).gettext  # named _ so that the message is extracted
     return page(request, lang, "not_found.html",
-                {"detail": t("There is no page at {path}.").format(path=request.url.path)},
+                {"detail": _("There is no page at {path}.").format(path=request.url.path)},
                 status_code=404)
 
 
