@@ -19,7 +19,8 @@ def reference_data() -> Path:
     """
     folder = Path(os.environ.get("DEO_REFERENCE_DATA") or REPO_ROOT / "data" / "reference")
     if not folder.is_dir():
-        pytest.fail(f"reference data folder {folder} not found (the repository ships data/reference)")
+        pytest.fail(f"reference data folder {folder} not found (the repository ships it: "
+                    "data/reference)")
     return folder
 
 
@@ -64,6 +65,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path):
     """The URL of an empty store on each backend: an SQLite file, and PostgreSQL if set up."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """As ``store_url``, but one store shared by a module's tests (costly worlds)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite'}"
     else:
         yield from _postgres_database()
 

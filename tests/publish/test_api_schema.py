@@ -61,20 +61,11 @@ def test_no_server_error(case):
 # once anonymously), with that role's session cookie and CSRF token.
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def tracker_world(request, tmp_path_factory):
-    if request.param == "sqlite":
-        store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('roles') / 'store.sqlite'}")
-        yield make_world(store)
-        store.close()
-        return
-    from conftest import _postgres_database
-
-    database = _postgres_database()
-    store = Store.open(next(database))
+@pytest.fixture(scope="module")
+def tracker_world(module_store_url):
+    store = Store.open(module_store_url)
     yield make_world(store)
     store.close()
-    next(database, None)
 
 
 #: Examples per operation, each sent as every role, with its generated path parameters

@@ -16,20 +16,11 @@ from deo.track.access import SYSTEM
 from deo.track.schema import Comment, Measure, Target
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def world(request, tmp_path_factory):
-    if request.param == "sqlite":
-        store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('valid') / 'store.sqlite'}")
-        yield make_world(store)
-        store.close()
-        return
-    from conftest import _postgres_database
-
-    database = _postgres_database()
-    store = Store.open(next(database))
+@pytest.fixture(scope="module")
+def world(module_store_url):
+    store = Store.open(module_store_url)
     yield make_world(store)
     store.close()
-    next(database, None)
 
 
 def count(world, table) -> int:
