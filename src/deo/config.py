@@ -45,3 +45,30 @@ def rejects_dir() -> Path:
 def user_catalogue_dir() -> Path:
     """Indicator and code list files an office adds for its own national indicators."""
     return deo_home() / "catalogue"
+
+
+def positive_setting(name: str, default: float) -> float:
+    """A positive, finite number from the environment variable ``name`` (``default`` when it
+    is unset or empty); anything else is refused with the variable named, never replaced."""
+    import math
+
+    from deo.core import DeoError
+    from deo.i18n import _
+
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return float(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise DeoError(_("{name}={value!r}: expected a positive number").format(
+            name=name, value=text))
+    return value
+
+
+def secure_cookies() -> bool:
+    """``DEO_SECURE_COOKIES``: sign-in cookies only over HTTPS (behind a TLS proxy)."""
+    return os.environ.get("DEO_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes")
+

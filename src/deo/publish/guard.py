@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -29,8 +28,8 @@ from anyio import to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import cookie_parser
 
-from deo.core import DeoError
-from deo.i18n import _, translations
+from deo.config import positive_setting, secure_cookies
+from deo.i18n import translations
 from deo.publish.session import SESSION_COOKIE
 from deo.track import auth, updates
 
@@ -58,14 +57,7 @@ INLINE_SCRIPT_PATHS = ("/api/v1/docs",)
 def max_request_bytes() -> int:
     """The largest body of a JSON or form request: ``DEO_MAX_REQUEST_KB`` (default 1024)
     kilobytes."""
-    value = os.environ.get("DEO_MAX_REQUEST_KB", "1024")
-    try:
-        kilobytes = float(value)
-    except ValueError:
-        kilobytes = -1.0
-    if not kilobytes > 0:
-        raise DeoError(_("{name}={value!r}: expected a positive number").format(
-            name="DEO_MAX_REQUEST_KB", value=value))
+    kilobytes = positive_setting("DEO_MAX_REQUEST_KB", 1024)
     return int(kilobytes * 1024)
 
 
@@ -129,8 +121,7 @@ async def _refuse(scope: Scope, send: Send, status: int, limit: int = 0) -> None
 
 
 def _secure(scope: Scope) -> bool:
-    flag = os.environ.get("DEO_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes")
-    return flag or scope.get("scheme") == "https"
+    return secure_cookies() or scope.get("scheme") == "https"
 
 
 def security_headers(scope: Scope, nonce: str) -> list[tuple[bytes, bytes]]:

@@ -10,11 +10,11 @@ double-submit cookie instead.
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from fastapi import Request, Response
 
+from deo.config import secure_cookies
 from deo.core import PermissionDenied
 from deo.i18n import _
 from deo.track import auth
@@ -26,8 +26,7 @@ LOGIN_CSRF_COOKIE = "deo_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 
 
-def _secure() -> bool:
-    return os.environ.get("DEO_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes")
+_secure = secure_cookies
 
 
 def signed_in(request: Request) -> tuple[Actor, str] | None:

@@ -5,8 +5,6 @@ environment (``DEO_SESSION_IDLE_MINUTES``, ``DEO_SESSION_HOURS``)."""
 
 from __future__ import annotations
 
-import math
-import os
 import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from deo.catalogue.files import PACKAGE_DIR
-from deo.config import user_catalogue_dir
+from deo.config import positive_setting, user_catalogue_dir
 from deo.core import DeoError
 
 #: Priority -> weight in the priority-weighted implementation rate.
@@ -75,16 +73,7 @@ def default_policy_areas() -> list[tuple[str, dict[str, str]]]:
 def _minutes(name: str, default: float, per: float = 1.0) -> timedelta:
     """A positive duration from the environment variable ``name`` (in units of ``per``
     minutes), or the default; anything else is refused with the variable named."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return timedelta(minutes=default * per)
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise DeoError(f"{name}={text!r}: expected a positive number")
-    return timedelta(minutes=value * per)
+    return timedelta(minutes=positive_setting(name, default) * per)
 
 
 def session_idle() -> timedelta:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import time
 import zipfile
@@ -22,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from deo.config import positive_setting
 from deo.core import DeoError
 from deo.i18n import _
 
@@ -31,32 +31,20 @@ Rows = Iterator[tuple[int, list[Any]]]
 DOCTYPE = tuple("<!DOCTYPE".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
 
 
-def _setting(name: str, default: str) -> float:
-    value = os.environ.get(name, default)
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not number > 0:  # also NaN
-        raise DeoError(_("{name}={value!r}: expected a positive number").format(
-            name=name, value=value))
-    return number
-
-
 def max_cells() -> int:
     """The most cells an imported sheet may have: ``DEO_IMPORT_MAX_CELLS`` (default 200000)."""
-    return int(_setting("DEO_IMPORT_MAX_CELLS", "200000"))
+    return int(positive_setting("DEO_IMPORT_MAX_CELLS", 200000))
 
 
 def max_expanded_bytes() -> int:
     """The most a workbook may expand to, unzipped: ``DEO_IMPORT_MAX_EXPANDED_MB``
     (default 100) megabytes."""
-    return int(_setting("DEO_IMPORT_MAX_EXPANDED_MB", "100") * 2**20)
+    return int(positive_setting("DEO_IMPORT_MAX_EXPANDED_MB", 100) * 2**20)
 
 
 def max_seconds() -> float:
     """The longest an import may read: ``DEO_IMPORT_MAX_SECONDS`` (default 60) seconds."""
-    return _setting("DEO_IMPORT_MAX_SECONDS", "60")
+    return positive_setting("DEO_IMPORT_MAX_SECONDS", 60)
 
 
 def _limited(path: Path, rows: Iterator[list[Any]]) -> Rows:

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import Engine, insert, select, update
 
+from deo.config import positive_setting
 from deo.core import Conflict, DeoError, NotFoundError
 from deo.i18n import _
 from deo.track.access import (
@@ -37,32 +38,20 @@ LINK_MAX = 2000
 STRATEGIES = Strategy.__table__
 
 
-def _setting(name: str, default: str) -> float:
-    value = os.environ.get(name, default)
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not number > 0:  # also NaN
-        raise DeoError(_("{name}={value!r}: expected a positive number").format(
-            name=name, value=value))
-    return number
-
-
 def max_evidence_bytes() -> int:
     """The largest evidence file accepted: ``DEO_MAX_UPLOAD_MB`` (default 10) megabytes."""
-    return int(_setting("DEO_MAX_UPLOAD_MB", "10") * 1024 * 1024)
+    return int(positive_setting("DEO_MAX_UPLOAD_MB", 10) * 1024 * 1024)
 
 
 def max_evidence_files() -> int:
     """The most evidence files one update may carry: ``DEO_MAX_EVIDENCE_FILES`` (default 10)."""
-    return int(_setting("DEO_MAX_EVIDENCE_FILES", "10"))
+    return int(positive_setting("DEO_MAX_EVIDENCE_FILES", 10))
 
 
 def max_evidence_total_bytes() -> int:
     """The most evidence one update may carry, all files together, in bytes:
     ``DEO_MAX_EVIDENCE_TOTAL_MB`` (default 25) megabytes."""
-    return int(_setting("DEO_MAX_EVIDENCE_TOTAL_MB", "25") * 1024 * 1024)
+    return int(positive_setting("DEO_MAX_EVIDENCE_TOTAL_MB", 25) * 1024 * 1024)
 
 
 class TooLarge(DeoError):

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import BaseModel
 
 from deo.core import DeoError, PermissionDenied
 from deo.i18n import _
+from deo.publish.api.track import text_field
 from deo.publish.session import SESSION_COOKIE, check_csrf, signed_in
 from deo.track import auth
 from deo.track.audit import MAX_READ, audit_trail
@@ -21,18 +22,7 @@ router = APIRouter(prefix="/track", tags=["tracker accounts"])
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; no client has a reason to send one.
-    if "\x00" in value:
-        raise ValueError("holds a NUL character")
-    return value
-
-
-def _text(most: int) -> object:
-    return Annotated[str, StringConstraints(max_length=most), AfterValidator(_no_nul)]
-
-
-Password = _text(auth.MAX_PASSWORD)
+Password = text_field(auth.MAX_PASSWORD)
 CSRF = Header(None, alias="X-CSRF-Token", description="The session's CSRF token.")
 
 
@@ -60,8 +50,8 @@ def _plain(row: dict) -> dict:
 
 class UserChange(BaseModel):
     active: bool | None = None
-    role: _text(16) | None = None
-    organisation: _text(32) | None = None
+    role: text_field(16) | None = None
+    organisation: text_field(32) | None = None
 
 
 @router.patch("/users/{user_id}", summary="Deactivate or reactivate a user, or change their "
@@ -119,11 +109,11 @@ def change_password(request: Request, body: PasswordChange, csrf: str | None = C
 @router.get("/audit", summary="The audit trail, newest first (administrators)")
 def read_audit(
     request: Request,
-    actor: _text(254) | None = Query(None,
+    actor: text_field(254) | None = Query(None,
                               description="Who acted: an e-mail address."),
-    action: _text(64) | None = Query(None,
+    action: text_field(64) | None = Query(None,
                                description="e.g. sign_in, sign_in_failed, edit_measure."),
-    entity: _text(32) | None = Query(None, description="e.g. user, measure."),
+    entity: text_field(32) | None = Query(None, description="e.g. user, measure."),
     entity_id: int | None = Query(None, ge=1, le=2**31 - 1),
     since: datetime | None = Query(None, description="From this time (ISO 8601; UTC if no "
                                    "offset)."),

@@ -36,13 +36,14 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def _text(most: int) -> object:
+def text_field(most: int) -> object:
+    """A text field of at most ``most`` characters, without NUL (for request models)."""
     return Annotated[str, StringConstraints(max_length=most), AfterValidator(_no_nul)]
 
 
 #: A title or a name; a free text (description, narrative, comment).
-Line = _text(plan.LINE_MAX)
-LongText = _text(plan.TEXT_MAX)
+Line = text_field(plan.LINE_MAX)
+LongText = text_field(plan.TEXT_MAX)
 #: A strategy or organisation code: it appears in addresses, file names and headers.
 CODE_PATTERN = "^" + plan.CODE.pattern + "$"
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
@@ -50,16 +51,16 @@ MeasureCode = Annotated[str, StringConstraints(pattern="^" + plan.MEASURE_CODE.p
 #: A strategy code in a path.
 StrategyCode = Annotated[str, Path(pattern=CODE_PATTERN, description="A strategy's code.")]
 #: An area or indicator code (checked against the catalogue after).
-AreaCode = _text(16)
-IndicatorCode = _text(64)
+AreaCode = text_field(16)
+IndicatorCode = text_field(64)
 #: A budget or an indicator value: finite, at most 10^15 in size.
 Amount = Annotated[float, Field(allow_inf_nan=False, ge=-plan.MAX_AMOUNT, le=plan.MAX_AMOUNT)]
-Email = _text(254)
+Email = text_field(254)
 #: Long enough for any pass phrase, short enough that hashing it costs nothing.
-Password = _text(1024)
-Link = _text(updates.LINK_MAX)
+Password = text_field(1024)
+Link = text_field(updates.LINK_MAX)
 #: A choice among known words (role, kind, status), checked against them after.
-Word = _text(32)
+Word = text_field(32)
 CSRF = Header(None, alias="X-CSRF-Token", description="The session's CSRF token.")
 BY = ("policy_area", "lead_agency", "member_area")
 
