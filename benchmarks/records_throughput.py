@@ -93,28 +93,40 @@ valid AS (
 ),
 records AS (SELECT DISTINCT * FROM valid),
 keyed AS (SELECT *, count(*) OVER (PARTITION BY id) AS copies FROM records),
-amended AS (SELECT DISTINCT amends FROM keyed WHERE amends IS NOT NULL AND copies = 1),
-kept AS (
-  SELECT k.* FROM keyed k LEFT JOIN amended a ON k.id = a.amends
-  WHERE a.amends IS NULL AND k.copies = 1
-    AND CASE WHEN k.direction = 'IMP' THEN k.destination ELSE k.origin END = '{reporter}'
-),
+-- Money exactly as deo does it: the amount to the millionth (halves away from zero), times
+-- the rate fraction num/den, in cents rounded half up, in 128-bit integers.
 priced AS (
-  SELECT k.*, k.amount * CASE WHEN k.currency = 'USD' THEN 1.0 ELSE f.factor END AS value,
-         c.product
-  FROM kept k
+  SELECT k.*, c.product,
+         CASE WHEN k.currency = 'USD' THEN (2 * m + 10000) // 20000
+              ELSE (2 * m * f.num + 10000 * CAST(f.den AS HUGEINT)) // (20000 * f.den)
+         END AS cents
+  FROM (SELECT *, CAST(round(amount * 1000000) AS HUGEINT) AS m FROM keyed
+        WHERE copies = 1 AND (amends IS NULL OR amends <> id)) k
   LEFT JOIN factors f ON k.currency = f.currency AND date_trunc('month', k.day) = f.month
   LEFT JOIN chapters c ON left(k.hs_code, 2) = c.chapter
+),
+passing AS (
+  SELECT * FROM priced
+  WHERE cents IS NOT NULL AND amount < 1e12 AND cents <= 100000000
+    AND NOT (weight_kg > 0 AND cents / 100.0 / weight_kg > 50000)
+),
+-- An amendment that passes every check replaces its declaration, unless two do (then
+-- neither counts and the declaration stays): deo's rule on the generator's amendments.
+standing AS (SELECT amends, count(*) AS n FROM passing WHERE amends IS NOT NULL GROUP BY amends),
+kept AS (
+  SELECT p.* FROM passing p
+  LEFT JOIN standing s ON p.id = s.amends
+  LEFT JOIN standing c ON p.amends = c.amends
+  WHERE coalesce(s.n, 0) <> 1 AND (p.amends IS NULL OR c.n = 1)
+    AND CASE WHEN p.direction = 'IMP' THEN p.destination ELSE p.origin END = '{reporter}'
 ),
 counted AS (
   SELECT date_trunc('month', day) AS period_start, direction,
          CASE WHEN direction = 'IMP' THEN origin ELSE destination END AS partner, product,
          CASE WHEN customer IN ('B2B', 'BUSINESS') THEN 'B2B' ELSE 'B2C' END AS customer,
          CASE regime {channels} END AS channel, coalesce(platform, 'record:' || id)
-         AS contributor, CAST(floor(value * 100 + 0.5) AS BIGINT) AS cents
-  FROM priced
-  WHERE value IS NOT NULL AND value <= 1000000
-    AND NOT (weight_kg > 0 AND value / weight_kg > 50000)
+         AS contributor, CAST(cents AS BIGINT) AS cents
+  FROM kept
 ),
 fine AS (
   SELECT period_start, direction, partner, product, customer, channel, contributor,
@@ -192,17 +204,30 @@ def run_pandas(folder: Path, cores: int | None) -> pd.DataFrame:
           & raw["destination"].isin(list(codes.economies)))
     records = raw[ok].drop_duplicates()
     copies = records.groupby("declaration_id")["declaration_id"].transform("size")
-    amended = set(records.loc[records["amendment_of"].notna() & (copies == 1), "amendment_of"])
-    kept = records[(copies == 1) & ~records["declaration_id"].isin(amended)].copy()
-    kept["month"] = kept["declaration_date"].dt.to_period("M").dt.start_time
+    unique = records[(copies == 1)
+                     & (records["amendment_of"] != records["declaration_id"])].copy()
+    unique["month"] = unique["declaration_date"].dt.to_period("M").dt.start_time
     factors = conversion_factors(monthly_rates(2024, 0), "USD", 3)
     factors["month"] = pd.to_datetime(factors["month"])
-    kept = kept.merge(factors, on=["currency", "month"], how="left")
-    kept["value"] = kept["declared_value"] * np.where(kept["currency"] == "USD", 1.0,
-                                                      kept["factor"])
-    kept = kept[(kept["value"] <= 1e6) & ~((kept["weight_kg"] > 0)
-                                          & (kept["value"] / kept["weight_kg"] > 50000))]
-    kept["cents"] = np.floor(kept["value"] * 100 + 0.5).astype("int64")
+    unique = unique.merge(factors, on=["currency", "month"], how="left")
+    usd = unique["currency"] == "USD"
+    unique = unique[usd | unique["num"].notna()]
+    usd = unique["currency"] == "USD"
+    # Exact money, as deo: millionths (halves away from zero), then Python's integers.
+    micro = np.floor(unique["declared_value"].to_numpy() * 1e6 + 0.5).astype("int64")
+    num = np.where(usd, 1, unique["num"].fillna(1)).astype("int64").astype(object)
+    den = np.where(usd, 1, unique["den"].fillna(1)).astype("int64").astype(object)
+    unique["cents"] = ((2 * micro.astype(object) * num + 10_000 * den)
+                       // (20_000 * den)).astype("int64")
+    value = unique["cents"] / 100
+    kept = unique[(unique["declared_value"] < 1e12) & (value <= 1e6)
+                  & ~((unique["weight_kg"] > 0) & (value / unique["weight_kg"] > 50000))]
+    # An amendment that passes every check replaces its declaration, unless two do.
+    standing = kept.loc[kept["amendment_of"].notna(), "amendment_of"].value_counts()
+    replaced = set(standing.index[standing == 1])
+    conflicting = set(standing.index[standing > 1])
+    kept = kept[~kept["declaration_id"].isin(replaced)
+                & ~kept["amendment_of"].isin(conflicting)].copy()
     kept["direction"] = np.where(kept["direction"] == "I", "IMP", "EXP")
     kept["partner"] = np.where(kept["direction"] == "IMP", kept["origin"], kept["destination"])
     total = kept.groupby(["month", "direction"]).agg(records=("cents", "size"),
