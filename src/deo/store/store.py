@@ -218,6 +218,28 @@ class Store:
             withdrawn=len(withdrawn),
         )
 
+    def withdraw(self, indicators: list[str], period: str, method: str, source: str,
+                 note: str, format: str = "index") -> LoadResult | None:
+        """Withdraw, as one release, the current values of ``indicators`` for ``period``
+        computed by ``method`` (a rebuild that now scores nobody leaves no stale result
+        current); history kept. None when there is nothing to withdraw (no release made)."""
+        with self.engine.begin() as conn:
+            lock_writers(conn)
+            ids = [int(i) for i in conn.execute(select(OBS.c.id).where(
+                OBS.c.indicator.in_(indicators), OBS.c.period == period,
+                OBS.c.method == method, OBS.c.superseded_by.is_(None))).scalars()]
+            if not ids:
+                return None
+            release_id = conn.execute(insert(REL).values(
+                loaded_at=datetime.now(UTC), source=source, format=format,
+                content_hash=hashlib.sha256(f"withdraw:{method}:{period}:{ids}".encode())
+                .hexdigest(), data_hash=observations_hash(pd.DataFrame(columns=list(KEY))),
+                row_count=0, inserted_count=0, revised_count=0,
+                note=f"{note}; {len(ids)} earlier computed value(s) withdrawn",
+            )).inserted_primary_key[0]
+            self._supersede(conn, ids, release_id)
+        return LoadResult(int(release_id), 0, 0, 0, 0, withdrawn=len(ids))
+
     def _compare(
         self, conn: Connection, frame: pd.DataFrame, complete: bool = False
     ) -> _Comparison:
