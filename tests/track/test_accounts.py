@@ -15,7 +15,7 @@ from sqlalchemy import update
 from deo.core import DeoError, PermissionDenied
 from deo.publish.app import create_app
 from deo.store import Store
-from deo.track import auth, plan
+from deo.track import auth, passwords, plan
 from deo.track.access import SYSTEM
 from deo.track.audit import audit_trail
 
@@ -61,7 +61,7 @@ def whoami(browser: TestClient) -> dict:
 def test_weak_passwords_are_refused_with_the_reason(store, password, reason):
     with pytest.raises(DeoError, match=reason):
         auth.add_user(store.engine, SYSTEM, "Jane.Doe@x.org", "Jane", password, "partner")
-    assert auth.password_problems(PASSWORD, "jane.doe@x.org") == []
+    assert passwords.password_problems(PASSWORD, "jane.doe@x.org") == []
 
 
 def test_deactivating_a_user_ends_their_sessions_and_sign_in(store):

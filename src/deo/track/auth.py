@@ -1,5 +1,5 @@
-"""Users, passwords (argon2id), sessions, CSRF tokens, sign-in throttling, and the
-administrators' account management.
+"""Users, password hashes (argon2id; the rule: :mod:`deo.track.passwords`), sessions, CSRF
+tokens, sign-in throttling, and the administrators' account management.
 
 A session token is 256 random bits given to the browser in a cookie; only its sha256 is
 stored, so a copy of the database opens no session. Each session has its own CSRF token,
@@ -39,6 +39,7 @@ from deo.i18n import _
 from deo.track.access import ROLES, Actor, require
 from deo.track.audit import record
 from deo.track.config import session_idle, session_lifetime
+from deo.track.passwords import check_password
 from deo.track.schema import Organisation, Session, SignInCount, User
 
 USERS = User.__table__
@@ -61,62 +62,12 @@ KNOWN_FOR = timedelta(days=90)
 #: How often a session's last-seen time is written (not on every request).
 TOUCH_EVERY = timedelta(seconds=60)
 
-MIN_PASSWORD = 12
-MAX_PASSWORD = 256
-#: Passwords refused whatever their length: the most common ones and keyboard patterns
-#: (compared in lower case, after removing trailing digits and punctuation).
-COMMON_PASSWORDS = frozenset((
-    "password", "passw0rd", "password1", "passwordpassword", "p@ssw0rd", "p@ssword", "letmein",
-    "letmeinplease", "welcome", "welcome1", "welcometothejungle", "administrator", "admin",
-    "adminadmin", "administrator1", "root", "changeme", "changemeplease", "changeit", "default",
-    "secret", "supersecret", "topsecret", "qwerty", "qwertyuiop", "qwertyuiopasdf",
-    "qwertyqwerty", "asdfghjkl", "asdfghjkl;", "zxcvbnm", "zxcvbnmasdf", "1q2w3e4r5t6y",
-    "1qaz2wsx3edc", "qazwsxedc", "qazwsxedcrfv", "abcdefghijkl", "abcdefghijklmn",
-    "abcdefghijklmnop", "iloveyou", "iloveyouforever", "trustno1", "monkey", "dragon",
-    "football", "baseball", "basketball", "sunshine", "princess", "starwars", "superman",
-    "batman", "whatever", "master", "mastermaster", "shadow", "michael", "jennifer", "computer",
-    "internet", "security", "securepassword", "strongpassword", "mypassword", "yourpassword",
-    "thisismypassword", "correcthorsebatterystaple", "ecommerce", "ecommercestrategy",
-    "tracker", "deo", "deotracker", "observatory", "digitaleconomy", "unctad", "government",
-    "ministry"
-))
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
 class TooManyAttempts(PermissionDenied):
     """Sign-in refused for a while after repeated attempts (the API answers 429)."""
-
-
-# -- passwords ----------------------------------------------------------------------
-
-
-def password_problems(password: str, email: str = "") -> list[str]:
-    """What makes ``password`` too weak for the account ``email`` (empty: it is fine)."""
-    problems = []
-    if len(password) < MIN_PASSWORD:
-        problems.append(_("the password must have at least {n} characters").format(
-            n=MIN_PASSWORD))
-    if len(password) > MAX_PASSWORD:
-        problems.append(_("the password must have at most {n} characters").format(
-            n=MAX_PASSWORD))
-    plain = password.lower().replace(" ", "")
-    stem = plain.rstrip("0123456789!?.,;:-_*#@$%&+=~")
-    if not stem or stem in COMMON_PASSWORDS or plain in COMMON_PASSWORDS:
-        problems.append(_("the password is one of the most common passwords; choose another"))
-    if len(set(plain)) < 5:
-        problems.append(_("the password must use at least 5 different characters"))
-    local = email.strip().lower().split("@")[0]
-    if len(local) >= 3 and local in plain:
-        problems.append(_("the password must not contain the e-mail address's name "
-                          "({name})").format(name=local))
-    return problems
-
-
-def _check_password(password: str, email: str) -> None:
-    problems = password_problems(password, email)
-    if problems:
-        raise DeoError("; ".join(problems))
 
 
 # -- users --------------------------------------------------------------------------
@@ -130,7 +81,7 @@ def add_user(engine: Engine, actor: Actor, email: str, name: str, password: str,
     _check_role(role)
     if "@" not in email:
         raise DeoError(_("{email!r} is not an e-mail address").format(email=email))
-    _check_password(password, email)
+    check_password(password, email)
     with engine.begin() as conn:
         org_id = _organisation(conn, role, organisation)
         if conn.execute(select(USERS.c.id).where(USERS.c.email == email)).first():
@@ -248,7 +199,7 @@ def reset_password(engine: Engine, actor: Actor, user: int | str, password: str)
     require(actor, "manage_users")
     with engine.connect() as conn:
         email = _user(conn, user)["email"]
-    _check_password(password, email)
+    check_password(password, email)
     _change(engine, actor, user, "reset_password", {"password_hash": _hasher.hash(password)},
             end_sessions=True)
 
@@ -263,7 +214,7 @@ def change_password(engine: Engine, actor: Actor, current: str, new: str,
         user = _user(conn, actor.id)
     if not _verified(user, current):
         raise PermissionDenied(_("the current password is wrong"))
-    _check_password(new, user["email"])
+    check_password(new, user["email"])
     _change(engine, actor, actor.id, "change_password", {"password_hash": _hasher.hash(new)},
             end_sessions=True, keep=keep)
 

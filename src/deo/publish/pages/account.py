@@ -11,7 +11,7 @@ from deo.core import DeoError, PermissionDenied
 from deo.i18n import translations
 from deo.publish.pages.render import page
 from deo.publish.session import SESSION_COOKIE, check_csrf, signed_in
-from deo.track import auth
+from deo.track import auth, passwords
 
 router = APIRouter()
 LANGS = ("en", "fr", "es", "zh")
@@ -32,14 +32,14 @@ def _render(request: Request, lang: str, message: str = "", error: str = "",
         return RedirectResponse(f"/{lang}/login?next=/{lang}/account", status_code=303)
     return page(request, lang, "account.html", {
         "user": session[0], "csrf": session[1], "message": message, "error": error,
-        "min_length": auth.MIN_PASSWORD}, status_code=status_code)
+        "min_length": passwords.MIN_PASSWORD}, status_code=status_code)
 
 
 @router.post("/{lang}/account/password")
 def change_password(request: Request, lang: str, csrf: str = Form(""),
-                    current: str = Form("", max_length=auth.MAX_PASSWORD),
-                    new: str = Form("", max_length=auth.MAX_PASSWORD),
-                    repeat: str = Form("", max_length=auth.MAX_PASSWORD)) -> Response:
+                    current: str = Form("", max_length=passwords.MAX_PASSWORD),
+                    new: str = Form("", max_length=passwords.MAX_PASSWORD),
+                    repeat: str = Form("", max_length=passwords.MAX_PASSWORD)) -> Response:
     lang = lang if lang in LANGS else "en"
     _ = translations(lang).gettext
     who = check_csrf(request, csrf)
