@@ -94,6 +94,8 @@ def pillars(*ids: str) -> str:
     (pillars("", "b"), r"bad\.toml: \[\[pillar\]\] number 1: id = '': a pillar needs a name"),
     (pillars("a", "   "),
      r"bad\.toml: \[\[pillar\]\] number 2: id = '   ': a pillar needs a name"),
+    (pillars("a", "\u200b"),  # a zero-width space: shows nothing
+     r"bad\.toml: pillar '\\u200b': id = '\\u200b': a pillar needs a name"),
     (pillars("a", "a"), r"bad\.toml: pillar 'a': id = 'a' is given to two pillars"),
     (pillars("a", " b"), r"bad\.toml: pillar ' b': id = ' b': remove the spaces"),
     ('[[component]]\nid = "c"\nindicator = "IT.NET.USER.ZS"\npillar = "a"\n',

@@ -14,6 +14,7 @@ import hashlib
 import inspect
 import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -374,11 +375,18 @@ def _own_indicator(r: _Reader, catalogue: Catalogue, head: dict) -> None:
                                 f"{owner}; give this index its own indicator")
 
 
+def _visible(name: str) -> bool:
+    """Whether ``name`` shows anything: not empty, blank, or made only of invisible
+    characters (a zero-width space would make two pillars look alike)."""
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Zs")
+               for c in name)
+
+
 def _pillar_id(r: _Reader, table: dict, where: str, seen: list[str]) -> str:
     """A pillar's id: not empty or blank, no space around it, and unique (components
     name their pillar by it, so two alike would merge two pillars silently)."""
     pid = r.get(table, "id", where, str)
-    if not pid.strip():
+    if not _visible(pid):
         raise r.fail(where, f"id = {pid!r}: a pillar needs a name (not empty or blank)")
     if pid != pid.strip():
         raise r.fail(where, f"id = {pid!r}: remove the spaces around the name")
@@ -390,7 +398,7 @@ def _pillar_id(r: _Reader, table: dict, where: str, seen: list[str]) -> str:
 def _component_id(r: _Reader, table: dict, where: str) -> str:
     """A component's id: not empty or blank (explain, outputs and diff name it)."""
     cid = r.get(table, "id", where, str)
-    if not cid.strip():
+    if not _visible(cid):
         raise r.fail(where, f"id = {cid!r}: a component needs a name (not empty or blank)")
     return cid
 
