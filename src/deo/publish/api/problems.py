@@ -44,13 +44,12 @@ def _answer(status: int, title: str):
 
 
 def _error_page(request: Request, status: int, detail: str):
-    """The portal's page for what cannot be shown (404, or a query value it cannot use)."""
-    from deo.publish.pages.render import page
+    """The portal's error page, in the language of the path (English otherwise)."""
+    from deo.core.indicator import LANGUAGES
+    from deo.publish.pages.render import error_page
 
     lang = request.url.path.split("/")[1] if request.url.path.count("/") > 1 else "en"
-    lang = lang if lang in ("en", "fr", "es", "zh") else "en"
-    return page(request, lang, "not_found.html", {"detail": detail, "status": status},
-                status_code=status)
+    return error_page(request, lang if lang in LANGUAGES else "en", status, detail)
 
 
 def install(app: FastAPI) -> None:

@@ -12,7 +12,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from deo.core.indicator import LANGUAGES
 from deo.i18n import translations
-from deo.publish.pages.render import negotiate, page
+from deo.publish.pages.render import error_page, negotiate
 from deo.publish.pages.routes import Lang
 
 #: First path segments that belong to someone else (the API, static files, our languages).
@@ -66,9 +66,8 @@ def elsewhere(request: Request, first: str, rest: str = ""):
 
 def not_found(request: Request, lang: str) -> HTMLResponse:
     _ = translations(lang).gettext  # named _ so that the message is extracted
-    return page(request, lang, "not_found.html",
-                {"detail": _("There is no page at {path}.").format(path=request.url.path)},
-                status_code=404)
+    return error_page(request, lang, 404,
+                      _("There is no page at {path}.").format(path=request.url.path))
 
 
 #: Included after every page: a path in one of our languages that no page answers.

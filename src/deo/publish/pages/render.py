@@ -76,3 +76,10 @@ def page(request: Request, lang: str, template: str, context: dict,
         },
         status_code=status_code,
     )
+
+
+def error_page(request: Request, lang: str, status: int, detail: str) -> HTMLResponse:
+    """The portal's page for what cannot be shown: not found (404), or a query value it
+    cannot use (422)."""
+    return page(request, lang, "not_found.html", {"detail": detail, "status": status},
+                status_code=status)
