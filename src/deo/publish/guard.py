@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import cookie_parser
 
 from deo.config import positive_setting, secure_cookies
+from deo.core.indicator import LANGUAGES
 from deo.i18n import translations
 from deo.publish.session import SESSION_COOKIE
 from deo.track import auth, updates
@@ -94,7 +95,7 @@ def _message(status: int, limit: int = 0, lang: str = "en") -> str:
 
 def _lang(path: str) -> str:
     first = path.split("/")[1] if path.count("/") >= 1 else ""
-    return first if first in ("en", "fr", "es", "zh") else "en"
+    return first if first in LANGUAGES else "en"
 
 
 async def _refuse(scope: Scope, send: Send, status: int, limit: int = 0) -> None:

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from deo.core import DeoError, PermissionDenied
+from deo.core.indicator import LANGUAGES
 from deo.i18n import translations
 from deo.publish.pages.render import page
 from deo.publish.session import SESSION_COOKIE, check_csrf, signed_in
 from deo.track import auth, passwords
 
 router = APIRouter()
-LANGS = ("en", "fr", "es", "zh")
 
 
 @router.get("/{lang}/account", response_class=HTMLResponse)
@@ -25,7 +25,7 @@ def account(request: Request, lang: str) -> Response:
 def _render(request: Request, lang: str, message: str = "", error: str = "",
             status_code: int = 200) -> Response:
     # Not the route itself: the message, error and status are never query parameters.
-    if lang not in LANGS:
+    if lang not in LANGUAGES:
         return RedirectResponse("/en/account", status_code=307)
     session = signed_in(request)
     if session is None:
@@ -40,7 +40,7 @@ def change_password(request: Request, lang: str, csrf: str = Form(""),
                     current: str = Form("", max_length=passwords.MAX_PASSWORD),
                     new: str = Form("", max_length=passwords.MAX_PASSWORD),
                     repeat: str = Form("", max_length=passwords.MAX_PASSWORD)) -> Response:
-    lang = lang if lang in LANGS else "en"
+    lang = lang if lang in LANGUAGES else "en"
     _ = translations(lang).gettext
     who = check_csrf(request, csrf)
     try:
