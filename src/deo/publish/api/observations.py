@@ -117,8 +117,20 @@ SPREADSHEETS = ("csv", "xlsx")
 
 
 def total_rows(store, catalogue, selection: Selection) -> int:
-    """How many rows match ``selection``, over all pages."""
-    return len(select(store, catalogue, selection))
+    """How many rows match ``selection``, over all pages. Counted once per selection and
+    store state (its latest release): a client paging through the selection does not
+    make the server read all of it again for every page."""
+    key = (repr(selection), store.latest_release())
+    cache = _TOTALS.setdefault(id(store), {})
+    if key not in cache:
+        if len(cache) >= 256:
+            cache.clear()
+        cache[key] = len(select(store, catalogue, selection))
+    return cache[key]
+
+
+#: store id -> (selection, latest release) -> rows matching.
+_TOTALS: dict[int, dict[tuple[str, int | None], int]] = {}
 
 
 def described(frame: pd.DataFrame, columns: list[str], catalogue, lang: str) -> pd.DataFrame:
