@@ -204,8 +204,9 @@ def test_the_command_line_manages_users_and_reads_the_audit(store, monkeypatch, 
     assert code == 0 and auth.sign_in(store.engine, "icta@x.org", NEW)
     code, out, _ = deo("track", "user", "role", "icta@x.org", "partner")
     assert code == 0 and "now partner" in out
-    code, _, err = deo("track", "user", "role", "icta@x.org", "coordinator")
-    assert code == 1 and "give its organisation" in err
+    # Without --org the person keeps their organisation (ICTA), which a coordinator needs.
+    code, out, _ = deo("track", "user", "role", "icta@x.org", "coordinator")
+    assert code == 0 and "now coordinator" in out
     code, out, _ = deo("track", "user", "deactivate", "icta@x.org")
     assert code == 0 and "deactivated" in out
     code, _, err = deo("track", "user", "deactivate", "nobody@x.org")

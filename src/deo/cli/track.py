@@ -146,8 +146,9 @@ def user_activate(email: str = EMAIL) -> None:
 def user_role(
     email: str = EMAIL,
     role: str = typer.Argument(..., help="administrator, coordinator, focal_point or partner."),
-    org: str | None = typer.Option(None, "--org", help="Their organisation's code (required "
-                                   "for a coordinator or a focal point)."),
+    org: str | None = typer.Option(None, "--org", help="Their new organisation's code "
+                                   "(without it they keep theirs; a coordinator or a focal "
+                                   "point needs one)."),
 ) -> None:
     """Give a person another role; their sessions end, so it applies from their next
     sign-in."""

@@ -184,12 +184,14 @@ def set_active(engine: Engine, actor: Actor, user: int | str, active: bool) -> N
 
 def set_role(engine: Engine, actor: Actor, user: int | str, role: str,
              organisation: str | None = None) -> None:
-    """Give a user another role (and organisation: required for a coordinator or focal
-    point); their sessions end, so the new rights apply from their next sign-in."""
+    """Give a user another role, and another organisation if one is given (without one,
+    the user keeps theirs; a coordinator or focal point needs one); their sessions end,
+    so the new rights apply from their next sign-in."""
     require(actor, "manage_users")
     _check_role(role)
     with engine.connect() as conn:
-        org_id = _organisation(conn, role, organisation)
+        kept = None if organisation else _user(conn, user)["organisation_id"]
+        org_id = kept if kept is not None else _organisation(conn, role, organisation)
     _change(engine, actor, user, "set_role", {"role": role, "organisation_id": org_id},
             end_sessions=True)
 
