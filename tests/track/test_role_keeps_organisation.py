@@ -33,3 +33,30 @@ def test_a_role_change_keeps_or_sets_the_organisation(tmp_path):
     with pytest.raises(DeoError, match="coordinator works for the organisation"):
         auth.set_role(engine, SYSTEM, "pat@x.org", "coordinator")
     store.close()
+
+
+def test_a_misspelt_key_in_a_request_body_is_refused_not_ignored(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from deo.publish.app import create_app
+
+    store = Store.open(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    engine = store.engine
+    plan.add_organisation(engine, SYSTEM, "ICTA", "ICTA", "agency")
+    auth.add_user(engine, SYSTEM, "admin@x.org", "Admin", PASSWORD, "administrator", None)
+    auth.add_user(engine, SYSTEM, "jo@x.org", "Jo", PASSWORD, "partner", None)
+    browser = TestClient(create_app(store))
+    answer = browser.post("/api/v1/track/session",
+                          json={"email": "admin@x.org", "password": PASSWORD})
+    browser.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    with engine.connect() as conn:
+        jo = auth._user(conn, "jo@x.org")["id"]
+    # "organization" for "organisation": before, dropped, and the role changed without it.
+    changed = browser.patch(f"/api/v1/track/users/{jo}",
+                            json={"role": "partner", "organization": "ICTA"})
+    assert changed.status_code == 422 and "organization" in changed.text
+    created = browser.post("/api/v1/track/organisations",
+                           json={"code": "MOT", "name": "Trade", "kind": "ministry",
+                                 "areas": "KEN"})
+    assert created.status_code == 422 and "areas" in created.text
+    store.close()

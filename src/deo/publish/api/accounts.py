@@ -9,11 +9,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import BaseModel
 
 from deo.core import DeoError, PermissionDenied
 from deo.i18n import _
-from deo.publish.api.track import text_field
+from deo.publish.api.track import Body, text_field
 from deo.publish.session import SESSION_COOKIE, check_csrf, signed_in
 from deo.track import auth, passwords
 from deo.track.audit import MAX_READ, audit_trail
@@ -48,7 +47,7 @@ def _plain(row: dict) -> dict:
     return {**row, "created_at": row["created_at"].isoformat()}
 
 
-class UserChange(BaseModel):
+class UserChange(Body):
     active: bool | None = None
     role: text_field(16) | None = None
     organisation: text_field(32) | None = None
@@ -71,7 +70,7 @@ def change_user(request: Request, user_id: UserId, body: UserChange,
     return next(_plain(u) for u in auth.users(engine, writer) if u["id"] == user_id)
 
 
-class NewPassword(BaseModel):
+class NewPassword(Body):
     password: Password
 
 
@@ -92,7 +91,7 @@ def revoke_sessions(request: Request, user_id: UserId, csrf: str | None = CSRF) 
                                                                   user_id)}
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Body):
     current_password: Password
     new_password: Password
 

@@ -68,7 +68,13 @@ BY = ("policy_area", "lead_agency", "member_area")
 # -- session ------------------------------------------------------------------------
 
 
-class Credentials(BaseModel):
+class Body(BaseModel):
+    """A request body: a key the model does not know is refused (422), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Credentials(Body):
     email: Email
     password: Password
 
@@ -185,7 +191,7 @@ def _strategy_code(engine, strategy_id: int) -> str:
 # -- writes -------------------------------------------------------------------------
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(Body):
     code: Code
     name: Annotated[Line, Field(min_length=1)]
     kind: Word = "agency"
@@ -199,7 +205,7 @@ def add_organisation(request: Request, body: OrganisationIn, csrf: str | None = 
                                         body.kind, body.area)}
 
 
-class UserIn(BaseModel):
+class UserIn(Body):
     email: Email
     name: Line
     password: Password
@@ -214,7 +220,7 @@ def add_user(request: Request, body: UserIn, csrf: str | None = CSRF) -> dict:
                                 body.role, body.organisation)}
 
 
-class StrategyIn(BaseModel):
+class StrategyIn(Body):
     code: Code
     title: Annotated[Line, Field(min_length=1)]
     area: AreaCode
@@ -238,9 +244,7 @@ def create_strategy(request: Request, body: StrategyIn, csrf: str | None = CSRF)
         lead_organisation=body.lead_organisation)}
 
 
-class StrategyChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StrategyChange(Body):
     published: bool | None = None
     status: Word | None = None
 
@@ -254,7 +258,7 @@ def change_strategy(request: Request, code: StrategyCode, body: StrategyChange,
     return plan.strategy(_engine(request), code, writer)
 
 
-class MeasureIn(BaseModel):
+class MeasureIn(Body):
     """A measure: codes, not ids (policy area, agencies, objective)."""
 
     code: MeasureCode
@@ -283,10 +287,8 @@ def add_measure(request: Request, code: StrategyCode, body: MeasureIn,
                                    plan.MeasureFields(**body.model_dump()))}
 
 
-class MeasureChanges(BaseModel):
+class MeasureChanges(Body):
     """The fields to change (absent: unchanged; null: cleared, where a field may be)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Line | None = None
     description: LongText | None = None
@@ -301,7 +303,7 @@ class MeasureChanges(BaseModel):
     member_area: AreaCode | None = None
 
 
-class MeasureChange(BaseModel):
+class MeasureChange(Body):
     version: int = Field(ge=1, le=ID_MAX, description="The version the change was made from.")
     changes: MeasureChanges
 
@@ -315,7 +317,7 @@ def edit_measure(request: Request, measure_id: RecordId, body: MeasureChange,
     return {"id": measure_id, "version": version}
 
 
-class UpdateIn(BaseModel):
+class UpdateIn(Body):
     status: Word
     percent: float = Field(0.0, ge=0, le=100, allow_inf_nan=False)
     narrative: LongText = ""
@@ -331,7 +333,7 @@ def submit_update(request: Request, measure_id: RecordId, body: UpdateIn,
                                         body.percent, body.narrative, body.links)}
 
 
-class Review(BaseModel):
+class Review(Body):
     validate_update: bool = Field(alias="validate")
     comment: LongText = ""
 
@@ -344,7 +346,7 @@ def review(request: Request, update_id: RecordId, body: Review, csrf: str | None
     return {"id": update_id, "state": "validated" if body.validate_update else "returned"}
 
 
-class CommentIn(BaseModel):
+class CommentIn(Body):
     text: Annotated[LongText, Field(min_length=1)]
 
 
@@ -355,7 +357,7 @@ def comment(request: Request, measure_id: RecordId, body: CommentIn,
     return {"id": updates.add_comment(_engine(request), writer, measure_id, body.text)}
 
 
-class TargetIn(BaseModel):
+class TargetIn(Body):
     indicator: IndicatorCode
     area: AreaCode
     baseline_value: Amount
