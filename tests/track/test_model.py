@@ -226,7 +226,7 @@ def test_passwords_are_argon2_hashes_and_sign_in_is_throttled(tracker):
         stored = conn.execute(select(auth.USERS.c.password_hash)
                               .where(auth.USERS.c.email == "icta@x.org")).scalar_one()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(auth.PAIR_LIMIT):
         with pytest.raises(PermissionDenied, match="wrong e-mail address or password"):
             auth.sign_in(engine, "icta@x.org", "not the password")
     with pytest.raises(auth.TooManyAttempts):

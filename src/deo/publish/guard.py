@@ -218,5 +218,8 @@ class Guard:
         if not token:
             return False
         engine = scope["app"].state.store.engine
-        # A database read: off the event loop, like every other.
-        return await to_thread.run_sync(auth.session_actor, engine, token) is not None
+        # A database read: off the event loop, like every other. Kept where
+        # deo.publish.session.signed_in looks (request.state), so the handler reads it once.
+        session = await to_thread.run_sync(auth.session_actor, engine, token)
+        scope.setdefault("state", {})["session"] = session
+        return session is not None

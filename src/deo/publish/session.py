@@ -26,9 +26,6 @@ LOGIN_CSRF_COOKIE = "deo_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 
 
-_secure = secure_cookies
-
-
 def signed_in(request: Request) -> tuple[Actor, str] | None:
     """(actor, CSRF token) of the request's session, or None (cached on the request)."""
     if not hasattr(request.state, "session"):
@@ -54,7 +51,8 @@ def check_csrf(request: Request, given: str | None) -> Actor:
 
 
 def open_session(response: Response, token: str) -> None:
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(),
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=secure_cookies(),
                         max_age=int(session_lifetime().total_seconds()), path="/")
 
 
@@ -70,7 +68,7 @@ def login_csrf(request: Request) -> str:
 
 def set_login_csrf(response: Response, token: str) -> None:
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=_secure(), path="/")
+                        secure=secure_cookies(), path="/")
 
 
 def check_login_csrf(request: Request, given: str | None) -> None:

@@ -49,8 +49,6 @@ ORGS = Organisation.__table__
 
 #: Attempts on one account from one client address per window.
 PAIR_LIMIT = 5
-#: Kept for callers of the former name: the per-(account, address) limit.
-MAX_FAILURES = PAIR_LIMIT
 #: Attempts from one client address per window, whatever the accounts.
 CLIENT_LIMIT = 20
 #: Attempts on one account per window from all addresses; past it, only addresses that

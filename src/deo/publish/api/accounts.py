@@ -12,16 +12,15 @@ from fastapi import APIRouter, Header, Path, Query, Request
 
 from deo.core import DeoError, PermissionDenied
 from deo.i18n import _
-from deo.publish.api.track import Body, text_field
+from deo.publish.api.track import Body, Password, text_field
 from deo.publish.session import SESSION_COOKIE, check_csrf, signed_in
-from deo.track import auth, passwords
+from deo.track import auth
 from deo.track.audit import MAX_READ, audit_trail
 
 router = APIRouter(prefix="/track", tags=["tracker accounts"])
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-Password = text_field(passwords.MAX_PASSWORD)
 CSRF = Header(None, alias="X-CSRF-Token", description="The session's CSRF token.")
 
 

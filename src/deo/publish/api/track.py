@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from deo.publish.api.output import records
 from deo.publish.session import actor, check_csrf, close_session, open_session, signed_in
-from deo.track import auth, dashboard, plan, updates
+from deo.track import auth, dashboard, passwords, plan, updates
 from deo.track.access import allowed
 from deo.track.schema import Comment, StatusUpdate, User
 
@@ -57,7 +57,7 @@ IndicatorCode = text_field(64)
 Amount = Annotated[float, Field(allow_inf_nan=False, ge=-plan.MAX_AMOUNT, le=plan.MAX_AMOUNT)]
 Email = text_field(254)
 #: Long enough for any pass phrase, short enough that hashing it costs nothing.
-Password = text_field(1024)
+Password = text_field(passwords.MAX_PASSWORD)
 Link = text_field(updates.LINK_MAX)
 #: A choice among known words (role, kind, status), checked against them after.
 Word = text_field(32)
