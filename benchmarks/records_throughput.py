@@ -211,12 +211,11 @@ def run_pandas(folder: Path, cores: int | None) -> pd.DataFrame:
     factors["month"] = pd.to_datetime(factors["month"])
     unique = unique.merge(factors, on=["currency", "month"], how="left")
     usd = unique["currency"] == "USD"
-    unique = unique[usd | unique["num"].notna()]
-    usd = unique["currency"] == "USD"
+    unique, usd = unique[usd | unique["num"].notna()], usd[usd | unique["num"].notna()]
     # Exact money, as deo: millionths (halves away from zero), then Python's integers.
     micro = np.floor(unique["declared_value"].to_numpy() * 1e6 + 0.5).astype("int64")
-    num = np.where(usd, 1, unique["num"].fillna(1)).astype("int64").astype(object)
-    den = np.where(usd, 1, unique["den"].fillna(1)).astype("int64").astype(object)
+    num = np.where(usd, 1, unique["num"]).astype("int64").astype(object)
+    den = np.where(usd, 1, unique["den"]).astype("int64").astype(object)
     unique["cents"] = ((2 * micro.astype(object) * num + 10_000 * den)
                        // (20_000 * den)).astype("int64")
     value = unique["cents"] / 100

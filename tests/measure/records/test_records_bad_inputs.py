@@ -223,6 +223,9 @@ def test_memory_sizes_as_the_jvm_reads_them():
 def test_options_a_running_spark_session_cannot_take_are_refused(spark_session):
     with pytest.raises(DeoError, match="already running"):
         connect("spark", EngineOptions(memory="4GB"))
+    # Engine settings too: they were dropped without a word.
+    with pytest.raises(DeoError, match="already running"):
+        connect("spark", EngineOptions(extra={"spark.sql.shuffle.partitions": "3"}))
 
 
 @pytest.mark.parametrize(

@@ -267,11 +267,13 @@ class SparkSession_(_Caching):
             raise DeoError(_("the spark engine needs Java (a JRE 17 or newer) on the PATH"))
         active = SparkSession.getActiveSession()
         self._own = active is None
-        if active is not None and (options.memory or options.cores):
-            # The running session's memory and cores are fixed: they would be ignored.
-            raise DeoError(_("--memory and --cores do not apply to a Spark session that is "
-                             "already running (spark-submit): give spark-submit "
-                             "--driver-memory, --executor-memory and --executor-cores"))
+        if active is not None and (options.memory or options.cores or options.extra):
+            # The running session's memory, cores and settings are fixed: they would be
+            # ignored.
+            raise DeoError(_("--memory, --cores and engine settings do not apply to a Spark "
+                             "session that is already running (spark-submit): give "
+                             "spark-submit --driver-memory, --executor-memory, "
+                             "--executor-cores and --conf"))
         if active is None:
             cores = options.cores or os.cpu_count() or 1
             builder = (
