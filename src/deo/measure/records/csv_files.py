@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from deo.core import DeoError
 from deo.i18n import _
+from deo.sources.formats import parquet
 
 #: Bytes read at a time when looking for a file's first fault.
 CHUNK = 16 * 1024 * 1024
@@ -96,7 +97,7 @@ def read_header(path: Path) -> list[str]:
     if not first.strip(b"\r\n\t "):
         raise DeoError(_("{path}: the file is empty; a CSV record file begins with a header "
                          "line naming its columns").format(path=path))
-    if first.startswith(b"PAR1"):
+    if parquet.sniff(first):
         raise DeoError(_("{path}: a Parquet file, not CSV; name it .parquet or give --format "
                          "parquet").format(path=path))
     if first.startswith(UTF16_MARKS):
@@ -183,5 +184,11 @@ def describe_fault(path: Path, engine_message: str) -> DeoError:
     fault = wrong_field_count(path)
     if fault is not None:
         return fault
-    first = engine_message.strip().splitlines()[0] if engine_message.strip() else ""
-    return DeoError(_("{path}: cannot be read as CSV ({error})").format(path=path, error=first))
+    return DeoError(_("{path}: cannot be read as CSV ({error})").format(
+        path=path, error=first_line(engine_message)))
+
+
+def first_line(message: str) -> str:
+    """The first line of an engine's (or a library's) error message, or nothing."""
+    lines = message.strip().splitlines()
+    return lines[0] if lines else ""

@@ -25,6 +25,7 @@ from deo.core import DeoError
 from deo.i18n import _
 from deo.measure.records import csv_files
 from deo.registry import Registry
+from deo.sources.formats import parquet
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,6 @@ def _parquet_files(paths: Sequence[Path]) -> list[str]:
     return files
 
 
-#: The bytes a Parquet file begins and ends with.
-PARQUET_MARK = b"PAR1"
-
-
 def _check_parquet_file(path: Path) -> None:
     """Refuse a file that is not Parquet, or whose footer is damaged, before an engine
     reads it (Spark would answer with a Java stack trace)."""
@@ -132,7 +129,8 @@ def _check_parquet_file(path: Path) -> None:
         size = fh.seek(0, os.SEEK_END)
         fh.seek(max(0, size - 4))
         tail = fh.read(4)
-    if size < 12 or head != PARQUET_MARK or tail != PARQUET_MARK:
+    # A Parquet file begins and ends with the same four bytes.
+    if size < 12 or not parquet.sniff(head) or not parquet.sniff(tail):
         raise DeoError(_("{path}: not a Parquet file (a Parquet file begins and ends with the "
                          "bytes PAR1; this one is empty, cut short or in another format); "
                          "if it is CSV, name it .csv or give --format csv").format(path=path))
@@ -140,15 +138,14 @@ def _check_parquet_file(path: Path) -> None:
         names = pq.read_metadata(path).schema.names
     except (OSError, pa.ArrowException) as exc:
         raise DeoError(_("{path}: a damaged Parquet file: its footer cannot be read ({error})")
-                       .format(path=path, error=str(exc).strip().splitlines()[0])) from None
+                       .format(path=path, error=csv_files.first_line(str(exc)))) from None
     csv_files.refuse_reserved(path, names)
 
 
 def _unreadable_parquet(files: Sequence[str], message: str) -> DeoError:
     """An engine's error reading Parquet files as a user's error naming them."""
-    first = message.strip().splitlines()[0] if message.strip() else ""
     return DeoError(_("{path}: cannot be read as Parquet ({error})")
-                    .format(path=", ".join(files), error=first))
+                    .format(path=", ".join(files), error=csv_files.first_line(message)))
 
 
 class _Caching:

@@ -214,7 +214,7 @@ def run_recipe(
         good = checked.filter(checked[PROBLEM].isnull())
         valid = good.select(*(f.name for f in contract.fields))
         ctx = Context(recipe, codes, reporter, session.lookup)
-        final = session.cache(standardise(valid, contract, ctx, factors, session.cache))
+        final = standardise(valid, contract, ctx, factors, session.cache)
         if _account(final, accounting):
             session.write_parquet(_standardise_rejects(final), target / "standardise.parquet")
         _step(progress, _("Aggregating"), 2)

@@ -66,9 +66,10 @@ def standardise(
     factors: pd.DataFrame,
     cache: Callable[[ir.Table], ir.Table] = lambda table: table,
 ) -> ir.Table:
-    """Typed, contract-valid records -> :data:`FINAL_COLUMNS` with ``outcome``. ``cache``
-    materialises a table in the engine (the records are read twice when amendments are
-    resolved)."""
+    """Typed, contract-valid records -> :data:`FINAL_COLUMNS` with ``outcome``, as a
+    table materialised by ``cache`` (the pipeline reads it several times; with amendments
+    the records are read twice on the way, so the cache comes before resolving them and
+    a second copy only when an amendment decides an outcome)."""
     records = typed.distinct()
     key = list(contract.key)
     copies = ibis._.count().over(group_by=[records[k] for k in key])
@@ -90,14 +91,16 @@ def standardise(
         outcome=ibis.cases(*branches, else_=ibis.null("string")),
         period_start=records.day.truncate({"M": "M", "Q": "Q", "A": "Y"}[recipe.frequency]),
     )
-    if contract.amends:
-        records = _resolve_amendments(cache(records.select(*FINAL_COLUMNS, "amends",
-                                                           "_copies")), ctx)
+    if not contract.amends:
+        return cache(records.select(*FINAL_COLUMNS))
+    records = _resolve_amendments(cache(records.select(*FINAL_COLUMNS, "amends", "_copies")),
+                                  ctx, cache)
     return records.select(*FINAL_COLUMNS)
 
 
-def _resolve_amendments(records: ir.Table, ctx: Context) -> ir.Table:
-    """Records with the outcomes of :func:`amendment_outcomes` over their own."""
+def _resolve_amendments(records: ir.Table, ctx: Context,
+                        cache: Callable[[ir.Table], ir.Table]) -> ir.Table:
+    """Records (cached) with the outcomes of :func:`amendment_outcomes` over their own."""
     amending = records.filter(records.amends.notnull() & (records._copies == 1))
     links = amending.select(
         "record_key", "amends", _accepted=~is_reject(amending.outcome).fill_null(False)
@@ -108,8 +111,8 @@ def _resolve_amendments(records: ir.Table, ctx: Context) -> ir.Table:
     table = ctx.lookup(pd.DataFrame({"_amend_key": list(decided),
                                      "_amend_outcome": list(decided.values())}))
     joined = records.left_join(table, records.record_key == table._amend_key)
-    return joined.select(*(c for c in records.columns if c != "outcome"),
-                         outcome=joined._amend_outcome.coalesce(joined.outcome))
+    return cache(joined.select(*(c for c in records.columns if c != "outcome"),
+                               outcome=joined._amend_outcome.coalesce(joined.outcome)))
 
 
 def amendment_outcomes(links: Iterable[tuple[str, str, bool]]) -> dict[str, str]:
